@@ -1,0 +1,142 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+/**
+ * Ports of the local stack (`npm run stack:up`). They sit far from the standard ports so
+ * that the stack never collides with a machine's own PostgreSQL, Redis or Kafka.
+ */
+export const localPorts = {
+  postgres: 55432,
+  redis: 56379,
+  kafka: 59092,
+  kafkaController: 59093,
+  connect: 58083,
+  registry: 58081,
+  registryManagement: 59001,
+  sse: 58090,
+} as const;
+
+/** The components of the stack, in start order. */
+export const components = ['postgres', 'redis', 'kafka', 'registry', 'connect'] as const;
+export type Component = (typeof components)[number];
+
+const url = (name: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => URL.canParse(v), { message: `${name} must be a URL` });
+
+const envSchema = z.object({
+  KAFKA_BROKERS: z
+    .string()
+    .trim()
+    .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'KAFKA_BROKERS must be host:port[,host:port…]')
+    .optional(),
+  SCHEMA_REGISTRY_URL: url('SCHEMA_REGISTRY_URL').optional(),
+  CONNECT_URL: url('CONNECT_URL').optional(),
+  CONNECT_DATABASE_URL: url('CONNECT_DATABASE_URL').optional(),
+  DATABASE_URL: url('DATABASE_URL').optional(),
+  REDIS_URL: url('REDIS_URL').optional(),
+  SSE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  OUTSTREAM_STACK_DIR: z.string().trim().min(1).optional(),
+  OUTSTREAM_CLIENT_ID: z.string().trim().min(1).optional(),
+  OUTSTREAM_CONNECTOR_NAME: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*$/, 'OUTSTREAM_CONNECTOR_NAME must be lower-case letters, digits, - or _')
+    .optional(),
+});
+
+/** Where Outstream finds each component, and which of them the local stack runs. */
+export interface OutstreamConfig {
+  kafka: { brokers: string[]; clientId: string };
+  registry: { url: string };
+  connect: {
+    url: string;
+    connectorName: string;
+    /** The outbox database as Connect's workers reach it (differs in containers). */
+    databaseUrl: string;
+  };
+  database: { url: string };
+  redis: { url: string };
+  sse: { port: number };
+  stack: {
+    /** State directory of the local stack (data, logs, resolved jars). */
+    dir: string;
+    /** Components pointed at an external URL: the local stack neither starts nor stops them. */
+    external: Record<Component, boolean>;
+  };
+}
+
+/** The connection settings of the local stack, as environment lines. */
+export const localUrls = {
+  KAFKA_BROKERS: `127.0.0.1:${localPorts.kafka}`,
+  SCHEMA_REGISTRY_URL: `http://127.0.0.1:${localPorts.registry}/apis/ccompat/v7`,
+  CONNECT_URL: `http://127.0.0.1:${localPorts.connect}`,
+  DATABASE_URL: `postgres://outstream:outstream@127.0.0.1:${localPorts.postgres}/outstream`,
+  REDIS_URL: `redis://127.0.0.1:${localPorts.redis}`,
+} as const;
+
+/**
+ * Parses the environment once, at the edge of a runnable. A variable that is set points
+ * Outstream at an external service and the local stack leaves that component alone.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ * const kafka = createKafka(config.kafka);
+ */
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): OutstreamConfig {
+  // Empty strings mean "unset": `KEY= npm start` is a common way to clear a variable.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    kafka: {
+      brokers: (e.KAFKA_BROKERS ?? localUrls.KAFKA_BROKERS).split(','),
+      clientId: e.OUTSTREAM_CLIENT_ID ?? 'outstream',
+    },
+    registry: { url: e.SCHEMA_REGISTRY_URL ?? localUrls.SCHEMA_REGISTRY_URL },
+    connect: {
+      url: e.CONNECT_URL ?? localUrls.CONNECT_URL,
+      connectorName: e.OUTSTREAM_CONNECTOR_NAME ?? 'outstream-outbox',
+      databaseUrl: e.CONNECT_DATABASE_URL ?? e.DATABASE_URL ?? localUrls.DATABASE_URL,
+    },
+    database: { url: e.DATABASE_URL ?? localUrls.DATABASE_URL },
+    redis: { url: e.REDIS_URL ?? localUrls.REDIS_URL },
+    sse: { port: e.SSE_PORT ?? localPorts.sse },
+    stack: {
+      dir: path.resolve(cwd, e.OUTSTREAM_STACK_DIR ?? '.stack'),
+      // A variable equal to the local stack's own value (as `stack:env` prints it) is not
+      // external: `eval "$(npm run -s stack:env)"` must not turn the stack off.
+      external: {
+        postgres: isExternal(e.DATABASE_URL, localUrls.DATABASE_URL),
+        redis: isExternal(e.REDIS_URL, localUrls.REDIS_URL),
+        kafka: isExternal(e.KAFKA_BROKERS, localUrls.KAFKA_BROKERS),
+        registry: isExternal(e.SCHEMA_REGISTRY_URL, localUrls.SCHEMA_REGISTRY_URL),
+        connect: isExternal(e.CONNECT_URL, localUrls.CONNECT_URL),
+      },
+    },
+  };
+}
+
+function isExternal(value: string | undefined, local: string): boolean {
+  return value !== undefined && value !== local;
+}
+
+/** The settings as `KEY=value` lines (what `npm run -s stack:env` prints). */
+export function configToEnv(config: OutstreamConfig): string {
+  const lines = {
+    KAFKA_BROKERS: config.kafka.brokers.join(','),
+    SCHEMA_REGISTRY_URL: config.registry.url,
+    CONNECT_URL: config.connect.url,
+    DATABASE_URL: config.database.url,
+    REDIS_URL: config.redis.url,
+    SSE_PORT: String(config.sse.port),
+  };
+  return Object.entries(lines)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n');
+}

@@ -1,0 +1,122 @@
+/**
+ * Outstream's error hierarchy. Every error carries a string-literal `code` and a
+ * `retriable` flag: callers (and the consumer framework) decide what to do from
+ * those, never from the message text.
+ */
+
+/** Every code an {@link OutstreamError} may carry. */
+export const ErrorCode = {
+  config: 'CONFIG_INVALID',
+  invalidEvent: 'INVALID_EVENT',
+  unknownEventType: 'UNKNOWN_EVENT_TYPE',
+  schemaNotRegistered: 'SCHEMA_NOT_REGISTERED',
+  schemaDecode: 'SCHEMA_DECODE',
+  schemaIncompatible: 'SCHEMA_INCOMPATIBLE',
+  duplicateEvent: 'DUPLICATE_EVENT',
+  sequenceConflict: 'SEQUENCE_CONFLICT',
+  stack: 'STACK',
+  retriesExhausted: 'RETRIES_EXHAUSTED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Options common to every Outstream error. */
+export interface OutstreamErrorOptions {
+  retriable?: boolean;
+  cause?: unknown;
+}
+
+/** Base class of every error Outstream throws on purpose. */
+export class OutstreamError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: OutstreamErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** Configuration (environment or options) failed validation; `issues` name each bad key. */
+export class ConfigError extends OutstreamError {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super(ErrorCode.config, `invalid configuration:\n  - ${issues.join('\n  - ')}`);
+    this.issues = issues;
+  }
+}
+
+/** One offending field of an event payload. */
+export interface FieldIssue {
+  /** Dotted path from the payload root, e.g. `guest.email` or `rooms[2].id`. */
+  path: string;
+  /** What the schema expects at that path, e.g. `string`, `enum BookingStatus (PENDING|CONFIRMED)`. */
+  expected: string;
+  /** A short rendering of the value that was given. */
+  received: string;
+}
+
+/** A payload does not match its event type's schema. Nothing was written. */
+export class InvalidEventError extends OutstreamError {
+  readonly eventType: string;
+  readonly issues: readonly FieldIssue[];
+  constructor(eventType: string, issues: readonly FieldIssue[]) {
+    const lines = issues.map((i) => `${i.path || '(root)'}: expected ${i.expected}, got ${i.received}`);
+    super(ErrorCode.invalidEvent, `invalid ${eventType} payload:\n  - ${lines.join('\n  - ')}`);
+    this.eventType = eventType;
+    this.issues = issues;
+  }
+}
+
+/** An event type that the catalogue does not know. */
+export class UnknownEventTypeError extends OutstreamError {
+  readonly eventType: string;
+  constructor(eventType: string) {
+    super(ErrorCode.unknownEventType, `unknown event type "${eventType}" (not in schemas/catalogue.ts)`);
+    this.eventType = eventType;
+  }
+}
+
+/** Bytes could not be decoded into an event (bad framing, unknown schema id, unreadable Avro). */
+export class SchemaDecodeError extends OutstreamError {
+  constructor(message: string, options: OutstreamErrorOptions = {}) {
+    super(ErrorCode.schemaDecode, message, options);
+  }
+}
+
+/** A handler failed on every attempt it was given. */
+export class RetriesExhaustedError extends OutstreamError {
+  readonly attempts: number;
+  constructor(attempts: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(ErrorCode.retriesExhausted, `gave up after ${attempts} attempts: ${reason}`, { cause });
+    this.attempts = attempts;
+  }
+}
+
+/** A stack component could not be started, reached or stopped. */
+export class StackError extends OutstreamError {
+  readonly component: string;
+  constructor(component: string, message: string, options: OutstreamErrorOptions = {}) {
+    super(ErrorCode.stack, `${component}: ${message}`, options);
+    this.component = component;
+  }
+}
+
+/**
+ * Shape-checking guard: true for any Outstream error (even one from another copy of
+ * this module), optionally of one code.
+ *
+ * @example
+ * if (isOutstreamError(err, ErrorCode.invalidEvent)) console.error(err.issues);
+ */
+export function isOutstreamError(e: unknown, code?: ErrorCode): e is OutstreamError {
+  if (typeof e !== 'object' || e === null) return false;
+  const c = (e as { code?: unknown }).code;
+  const ok =
+    typeof c === 'string' &&
+    typeof (e as { retriable?: unknown }).retriable === 'boolean' &&
+    (Object.values(ErrorCode) as string[]).includes(c);
+  return ok && (code === undefined || c === code);
+}

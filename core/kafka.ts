@@ -1,0 +1,40 @@
+import kafkajs, { type Kafka, type KafkaConfig, type logLevel } from 'kafkajs';
+
+// kafkajs is CommonJS: Node's ESM loader does not detect every named export (e.g.
+// ConfigResourceTypes), the default export has them all. Import kafkajs values from here.
+const { ConfigResourceTypes, Partitioners } = kafkajs;
+const KafkaLogLevel = kafkajs.logLevel;
+
+/**
+ * The one place Outstream builds its Kafka client. kafkajs is unmaintained; keeping every
+ * construction here means a switch of client touches one module, and the suite's
+ * `core/kafka.int.test.ts` proves every capability we use against the stack's broker.
+ */
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  /** kafkajs log level; defaults to ERROR (its INFO level is chatty about group joins). */
+  logLevel?: logLevel;
+  /** Retries of kafkajs's own retrier for broker requests (default 8, kafkajs's default is 5). */
+  retries?: number;
+}
+
+/**
+ * Creates a kafkajs client for the given brokers.
+ *
+ * @example
+ * const kafka = createKafka(config.kafka);
+ * const admin = kafka.admin();
+ */
+export function createKafka(options: KafkaOptions): Kafka {
+  const config: KafkaConfig = {
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: options.logLevel ?? KafkaLogLevel.ERROR,
+    retry: { retries: options.retries ?? 8, initialRetryTime: 100, maxRetryTime: 5_000 },
+    connectionTimeout: 3_000,
+  };
+  return new kafkajs.Kafka(config);
+}
+
+export { ConfigResourceTypes, KafkaLogLevel, Partitioners };

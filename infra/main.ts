@@ -1,0 +1,77 @@
+import { parseArgs } from 'node:util';
+import { connectorStatus } from '../connect/apply-connector.ts';
+import { loadConfig } from '../core/config.ts';
+import { isOutstreamError } from '../core/errors.ts';
+import { runConnectorApply, runMigrations, runTopicsApply, setupPlatform } from './setup.ts';
+
+const usage = `usage: npm run infra -- <area> <command> [flags]
+  setup                       migrations, topics and connector, in that order (idempotent)
+  migrate                     apply pending migrations (infra/migrations/sql)
+  topics plan                 show drift between infra/topics and the cluster
+  topics apply [--allow-repartition]
+                              create missing topics, fix configs; adding partitions to a keyed
+                              topic moves keys (breaks their order) and needs the flag
+  connector plan              show what would change in the outbox connector
+  connector apply             create or update the outbox connector, wait for its task
+  connector status            the connector's and its task's state`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'allow-repartition': { type: 'boolean', default: false } },
+  });
+  const config = loadConfig(process.env);
+  const log = (l: string) => console.log(l);
+  const [area, command] = positionals;
+  switch (`${area} ${command ?? ''}`.trim()) {
+    case 'setup':
+      await setupPlatform(config, log);
+      return 0;
+    case 'migrate': {
+      const done = await runMigrations(config);
+      log(done.length > 0 ? `applied ${done.join(', ')}` : 'migrations: up to date');
+      return 0;
+    }
+    case 'topics plan': {
+      const changes = await runTopicsApply(config, { dryRun: true, log });
+      return changes.length > 0 ? 3 : 0;
+    }
+    case 'topics apply': {
+      const changes = await runTopicsApply(config, { allowRepartition: values['allow-repartition'], log });
+      const refused = changes.filter(
+        (c) => c.kind === 'add-partitions' && c.keyed && !values['allow-repartition'],
+      );
+      return refused.length > 0 ? 3 : 0;
+    }
+    case 'connector plan':
+    case 'connector apply': {
+      const c = await runConnectorApply(config, { dryRun: command === 'plan' });
+      log(
+        `${config.connect.connectorName}: ${c.action}${c.changedKeys.length ? ` — ${c.changedKeys.join(', ')}` : ''}`,
+      );
+      return 0;
+    }
+    case 'connector status': {
+      const s = await connectorStatus(config.connect.url, config.connect.connectorName);
+      if (!s) {
+        log(`${config.connect.connectorName}: not registered (npm run infra -- connector apply)`);
+        return 1;
+      }
+      log(`${config.connect.connectorName}: ${s.connector.state}`);
+      for (const t of s.tasks) log(`  task ${t.id}: ${t.state}${t.trace ? `\n${t.trace}` : ''}`);
+      return s.connector.state === 'RUNNING' && s.tasks.every((t) => t.state === 'RUNNING') ? 0 : 1;
+    }
+    default:
+      console.error(usage);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(isOutstreamError(e) ? e.message : e);
+    process.exit(1);
+  },
+);

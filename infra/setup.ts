@@ -1,0 +1,58 @@
+import pg from 'pg';
+import { applyConnector } from '../connect/apply-connector.ts';
+import { outboxConnectorConfig } from '../connect/outbox-connector.ts';
+import type { OutstreamConfig } from '../core/config.ts';
+import { createKafka } from '../core/kafka.ts';
+import { aggregateTypes } from '../schemas/catalogue.ts';
+import { migrate } from './migrations/migrate.ts';
+import { applyTopics } from './topics/apply.ts';
+import { declaredTopics } from './topics/topics.ts';
+
+/** Runs the migrations; returns the ids applied. */
+export async function runMigrations(config: OutstreamConfig): Promise<string[]> {
+  const client = new pg.Client({ connectionString: config.database.url });
+  await client.connect();
+  try {
+    return await migrate(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Applies the declared topics (never repartitions keyed topics here). */
+export async function runTopicsApply(
+  config: OutstreamConfig,
+  options: { dryRun?: boolean; allowRepartition?: boolean; log?: (l: string) => void } = {},
+) {
+  const admin = createKafka(config.kafka).admin();
+  await admin.connect();
+  try {
+    return await applyTopics(admin, declaredTopics(aggregateTypes), options);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Registers (or updates) the outbox connector and waits for its task to run. */
+export function runConnectorApply(config: OutstreamConfig, options: { dryRun?: boolean } = {}) {
+  return applyConnector(
+    config.connect.url,
+    config.connect.connectorName,
+    outboxConnectorConfig({ databaseUrl: config.connect.databaseUrl }),
+    options,
+  );
+}
+
+/**
+ * Everything the platform needs on a running stack, in dependency order: tables (and the
+ * publication) before the connector, topics before the connector publishes into them.
+ */
+export async function setupPlatform(config: OutstreamConfig, log: (line: string) => void = () => {}) {
+  const applied = await runMigrations(config);
+  log(`migrations: ${applied.length > 0 ? `applied ${applied.join(', ')}` : 'up to date'}`);
+  await runTopicsApply(config, { log });
+  const c = await runConnectorApply(config);
+  log(
+    `connector ${config.connect.connectorName}: ${c.action}${c.changedKeys.length && c.action === 'updated' ? ` (${c.changedKeys.join(', ')})` : ''}`,
+  );
+}

@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { StackError } from '../../core/errors.ts';
+
+const run = promisify(execFile);
+const poms = path.join(import.meta.dirname, 'maven');
+
+/** The registry distribution, resolved as one archive (not a dependency tree). */
+export const apicurio = {
+  version: '3.3.3',
+  artifact: 'io.apicurio:apicurio-registry-app:3.3.3:tar.gz:all',
+} as const;
+
+/**
+ * Copies the runtime jars of `infra/stack/maven/<name>/pom.xml` into `dir`. A stamp file
+ * holding the POM's hash makes a warm start skip Maven entirely (no network, no JVM).
+ */
+export async function resolveJars(name: 'kafka' | 'connect' | 'debezium', dir: string): Promise<string> {
+  const pom = path.join(poms, name, 'pom.xml');
+  const stamp = path.join(dir, '.resolved');
+  const hash = createHash('sha256').update(readFileSync(pom)).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  await mvn(name, [
+    '-f',
+    pom,
+    'dependency:copy-dependencies',
+    '-DincludeScope=runtime',
+    `-DoutputDirectory=${dir}`,
+  ]);
+  if (readdirSync(dir).filter((f) => f.endsWith('.jar')).length === 0) {
+    throw new StackError(name, `Maven resolved no jars from ${pom}`);
+  }
+  writeFileSync(stamp, hash);
+  return dir;
+}
+
+/** Unpacks the Apicurio Registry distribution into `dir` (once) and returns its app folder. */
+export async function resolveRegistry(dir: string): Promise<string> {
+  const stamp = path.join(dir, '.resolved');
+  if (!(existsSync(stamp) && readFileSync(stamp, 'utf8') === apicurio.artifact)) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    // Copied, then untarred with tar(1): Maven's own unpacker turns PAX headers into folders.
+    await mvn('registry', ['dependency:copy', `-Dartifact=${apicurio.artifact}`, `-DoutputDirectory=${dir}`]);
+    const archive = readdirSync(dir).find((f) => f.endsWith('.tar.gz'));
+    if (!archive) throw new StackError('registry', `Maven copied no archive for ${apicurio.artifact}`);
+    await run('tar', ['-xzf', archive], { cwd: dir });
+    rmSync(path.join(dir, archive));
+    writeFileSync(stamp, apicurio.artifact);
+  }
+  const jar = findFile(dir, 'quarkus-run.jar');
+  if (!jar) throw new StackError('registry', `no quarkus-run.jar in the unpacked ${apicurio.artifact}`);
+  return path.dirname(jar);
+}
+
+function findFile(dir: string, name: string): string | undefined {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isFile() && entry.name === name) return full;
+    if (entry.isDirectory()) {
+      const found = findFile(full, name);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+async function mvn(component: string, args: string[]): Promise<void> {
+  try {
+    // -B: no colours or progress bars in logs; -q: only errors. The cwd must not hold a
+    // pom.xml for the goals that run without one.
+    await run('mvn', ['-B', '-q', ...args], { cwd: poms, maxBuffer: 16 * 1024 * 1024 });
+  } catch (e) {
+    const out = e as { stdout?: string; stderr?: string };
+    const detail = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
+    throw new StackError(component, `Maven could not resolve its artifacts:\n${detail}`, { cause: e });
+  }
+}

@@ -1,0 +1,133 @@
+import type { Component, OutstreamConfig } from '../../core/config.ts';
+import { StackError } from '../../core/errors.ts';
+import { waitFor } from '../../core/wait.ts';
+import type { ComponentRunner, StackContext } from './components/component.ts';
+import { connect } from './components/connect.ts';
+import { kafka } from './components/kafka.ts';
+import { postgres } from './components/postgres.ts';
+import { redis } from './components/redis.ts';
+import { registry } from './components/registry.ts';
+import { findTools, requireTools } from './prerequisites.ts';
+import { tail } from './processes.ts';
+
+/** Start order: each stage starts in parallel once the previous one is healthy. */
+const stages: readonly (readonly ComponentRunner[])[] = [
+  [postgres, redis, kafka],
+  [registry, connect],
+];
+const runners = stages.flat();
+
+/** What `up` did with one component. */
+export type UpOutcome = 'external' | 'reused' | 'started';
+
+/** One line of `status`. */
+export interface ComponentStatus {
+  component: Component;
+  url: string;
+  managed: 'local' | 'external';
+  pid: number | undefined;
+  healthy: boolean;
+}
+
+/**
+ * Brings every local component up (idempotent: a running, healthy component is reused)
+ * and waits for each to serve requests. External components are only checked.
+ */
+export async function stackUp(
+  config: OutstreamConfig,
+  log: (line: string) => void = () => {},
+): Promise<Record<Component, UpOutcome>> {
+  const local = runners.filter((r) => !config.stack.external[r.name]).map((r) => r.name);
+  const ctx: StackContext = { config, tools: requireTools(findTools(), local) };
+  const outcomes = {} as Record<Component, UpOutcome>;
+  for (const stage of stages) {
+    await Promise.all(
+      stage.map(async (runner) => {
+        const started = Date.now();
+        outcomes[runner.name] = await bringUp(runner, ctx);
+        const s = ((Date.now() - started) / 1000).toFixed(1);
+        log(`${runner.name.padEnd(9)} ${outcomes[runner.name].padEnd(8)} ${runner.url(config)} (${s} s)`);
+      }),
+    );
+  }
+  return outcomes;
+}
+
+async function bringUp(runner: ComponentRunner, ctx: StackContext): Promise<UpOutcome> {
+  const { config } = ctx;
+  const check = () => runner.healthy(config);
+  if (config.stack.external[runner.name]) {
+    await waitFor(check, { timeoutMs: 10_000, what: `${runner.name} at ${runner.url(config)}` }).catch(
+      (e) => {
+        throw new StackError(
+          runner.name,
+          `external ${runner.name} is not reachable at ${runner.url(config)}`,
+          {
+            cause: e,
+          },
+        );
+      },
+    );
+    return 'external';
+  }
+  let outcome: UpOutcome = 'reused';
+  if (runner.runningPid(config) === undefined) {
+    if (await check()) {
+      throw new StackError(
+        runner.name,
+        `something this stack did not start already answers at ${runner.url(config)}: stop it, or point ` +
+          'the matching variable (see `npm run -s stack:env`) at it to use it as an external service',
+      );
+    }
+    try {
+      await runner.start(ctx);
+    } catch (e) {
+      throw failure(runner, config, e instanceof Error ? e.message : String(e), e);
+    }
+    outcome = 'started';
+  }
+  try {
+    await waitFor(check, {
+      timeoutMs: runner.startTimeoutS * 1000,
+      intervalMs: 250,
+      what: `${runner.name} to become healthy`,
+      abort: () => (runner.runningPid(config) === undefined ? 'its process exited' : undefined),
+    });
+  } catch (e) {
+    throw failure(runner, config, (e as Error).message, e);
+  }
+  return outcome;
+}
+
+function failure(runner: ComponentRunner, config: OutstreamConfig, reason: string, cause: unknown) {
+  const file = runner.logFile(config);
+  return new StackError(runner.name, `${reason}\n--- last lines of ${file} ---\n${tail(file)}`, { cause });
+}
+
+/** Stops, in reverse start order, the components this stack started (or only `only`). */
+export async function stackDown(
+  config: OutstreamConfig,
+  log: (line: string) => void = () => {},
+  only?: readonly Component[],
+): Promise<void> {
+  for (const stage of [...stages].reverse()) {
+    await Promise.all(
+      stage
+        .filter((r) => !config.stack.external[r.name] && (only === undefined || only.includes(r.name)))
+        .map(async (runner) => log(`${runner.name.padEnd(9)} ${await runner.stop(config)}`)),
+    );
+  }
+}
+
+/** Each component's URL, who manages it and whether it answers. */
+export async function stackStatus(config: OutstreamConfig): Promise<ComponentStatus[]> {
+  return Promise.all(
+    runners.map(async (r) => ({
+      component: r.name,
+      url: r.url(config),
+      managed: config.stack.external[r.name] ? ('external' as const) : ('local' as const),
+      pid: r.runningPid(config),
+      healthy: await r.healthy(config),
+    })),
+  );
+}

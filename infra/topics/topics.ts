@@ -1,0 +1,54 @@
+/** A topic as infra/topics declares it. */
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  /**
+   * Keyed topics carry per-key order: adding partitions moves keys to other partitions and
+   * breaks that order for in-flight keys, so `topics apply` refuses it without a flag.
+   */
+  keyed: boolean;
+  /** Topic-level configs, compared and applied as strings. */
+  config: {
+    'cleanup.policy': 'delete' | 'compact' | 'compact,delete';
+    'retention.ms': string;
+    'min.insync.replicas': string;
+  };
+}
+
+const day = 24 * 60 * 60 * 1000;
+
+/** Defaults for every events topic; replayable history for rebuilds and SSE resume. */
+export const eventsTopicDefaults = {
+  partitions: 12,
+  replicationFactor: 1,
+  retentionMs: 7 * day,
+  minInsyncReplicas: 1,
+} as const;
+
+/** Options for {@link declaredTopics}, e.g. a production cluster's replication. */
+export interface TopicDefaults {
+  partitions?: number;
+  replicationFactor?: number;
+  retentionMs?: number;
+  minInsyncReplicas?: number;
+}
+
+/**
+ * Every topic Outstream owns: one `events.<aggregate>` topic per aggregate type of the
+ * catalogue (several event types share it, keyed by aggregate id).
+ */
+export function declaredTopics(aggregateTypes: readonly string[], defaults: TopicDefaults = {}): TopicSpec[] {
+  const d = { ...eventsTopicDefaults, ...defaults };
+  return aggregateTypes.map((aggregate) => ({
+    name: `events.${aggregate}`,
+    partitions: d.partitions,
+    replicationFactor: d.replicationFactor,
+    keyed: true,
+    config: {
+      'cleanup.policy': 'delete',
+      'retention.ms': String(d.retentionMs),
+      'min.insync.replicas': String(d.minInsyncReplicas),
+    },
+  }));
+}
