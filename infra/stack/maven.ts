@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { StackError } from '../../core/errors.ts';
@@ -72,9 +73,9 @@ function findFile(dir: string, name: string): string | undefined {
 
 async function mvn(component: string, args: string[]): Promise<void> {
   try {
-    // -B: no colours or progress bars in logs; -q: only errors. The cwd must not hold a
-    // pom.xml for the goals that run without one.
-    await run('mvn', ['-B', '-q', ...args], { cwd: poms, maxBuffer: 16 * 1024 * 1024 });
+    // -B: no colours or progress bars in logs; -q: only errors. Run outside the checkout: goals
+    // without a POM leave marker files in their working directory.
+    await run('mvn', ['-B', '-q', ...args], { cwd: os.tmpdir(), maxBuffer: 16 * 1024 * 1024 });
   } catch (e) {
     const out = e as { stdout?: string; stderr?: string };
     const detail = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
