@@ -1,0 +1,60 @@
+/**
+ * Outstream's event schemas: the Avro schemas and the catalogue (event type →
+ * aggregate → topic → subject), the generated payload types, Avro encoding with
+ * validation, and the Confluent wire format. Pure code: no Kafka, Postgres or network.
+ */
+
+export type {
+  AvroEnumSchema,
+  AvroField,
+  AvroFixedSchema,
+  AvroRecordSchema,
+  AvroSchema,
+} from './avro-schema.ts';
+export { fullNameOf } from './avro-schema.ts';
+export { buildAvroType, logicalTypes } from './avro-types.ts';
+export type { AggregateType, CatalogueEntry, Topic } from './catalogue.ts';
+export {
+  aggregateTypes,
+  catalogue,
+  catalogueEntry,
+  eventTypes,
+  isEventType,
+  subjectOf,
+  topicOf,
+  topics,
+} from './catalogue.ts';
+export { avroTypeOf, decodePayload, encodePayload } from './codec.ts';
+export type {
+  Attachment,
+  BookingCancelled,
+  BookingCheckedIn,
+  BookingCheckedOut,
+  BookingConfirmed,
+  BookingCreated,
+  BookingRoomAssigned,
+  Events,
+  EventType,
+  GuestContact,
+  MessageCreated,
+  MessageDeleted,
+  MessageEdited,
+  NotificationCreated,
+  RoomOccupancyChanged,
+  RoomStatusChanged,
+  UserProfileUpdated,
+  UserRegistered,
+} from './generated/events.ts';
+// Enums: each name is both the literal-union type and the `as const` object of symbols.
+export {
+  BookingStatus,
+  CancellationReason,
+  eventSchemas,
+  NotificationKind,
+  ProfileField,
+  RoomStatus,
+  UserRole,
+} from './generated/events.ts';
+export { samples } from './samples.ts';
+export type { Unframed } from './wire-format.ts';
+export { frame, unframe } from './wire-format.ts';
