@@ -10,6 +10,7 @@ export const ErrorCode = {
   invalidEvent: 'INVALID_EVENT',
   unknownEventType: 'UNKNOWN_EVENT_TYPE',
   schemaNotRegistered: 'SCHEMA_NOT_REGISTERED',
+  registry: 'SCHEMA_REGISTRY',
   schemaDecode: 'SCHEMA_DECODE',
   schemaIncompatible: 'SCHEMA_INCOMPATIBLE',
   duplicateEvent: 'DUPLICATE_EVENT',
@@ -75,6 +76,21 @@ export class UnknownEventTypeError extends OutstreamError {
   constructor(eventType: string) {
     super(ErrorCode.unknownEventType, `unknown event type "${eventType}" (not in schemas/catalogue.ts)`);
     this.eventType = eventType;
+  }
+}
+
+/** The schema of an event type is not registered under its subject (and auto-register is off). */
+export class SchemaNotRegisteredError extends OutstreamError {
+  readonly eventType: string;
+  readonly subject: string;
+  constructor(eventType: string, subject: string) {
+    super(
+      ErrorCode.schemaNotRegistered,
+      `the ${eventType} schema is not registered under subject "${subject}": run \`npm run schemas -- register\` ` +
+        '(a deploy step), or create the emitter with autoRegister: true in development',
+    );
+    this.eventType = eventType;
+    this.subject = subject;
   }
 }
 

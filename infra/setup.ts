@@ -3,8 +3,10 @@ import { applyConnector } from '../connect/apply-connector.ts';
 import { outboxConnectorConfig } from '../connect/outbox-connector.ts';
 import type { OutstreamConfig } from '../core/config.ts';
 import { createKafka } from '../core/kafka.ts';
-import { aggregateTypes } from '../schemas/catalogue.ts';
+import { createSchemaRegistry } from '../core/schema-registry.ts';
+import { aggregateTypes } from '../schemas/index.ts';
 import { migrate } from './migrations/migrate.ts';
+import { catalogueSchemas, registerSchemas } from './schemas/governance.ts';
 import { applyTopics } from './topics/apply.ts';
 import { declaredTopics } from './topics/topics.ts';
 
@@ -45,12 +47,21 @@ export function runConnectorApply(config: OutstreamConfig, options: { dryRun?: b
 
 /**
  * Everything the platform needs on a running stack, in dependency order: tables (and the
- * publication) before the connector, topics before the connector publishes into them.
+ * publication) before the connector, topics before the connector publishes into them,
+ * schemas before services emit.
  */
 export async function setupPlatform(config: OutstreamConfig, log: (line: string) => void = () => {}) {
   const applied = await runMigrations(config);
   log(`migrations: ${applied.length > 0 ? `applied ${applied.join(', ')}` : 'up to date'}`);
   await runTopicsApply(config, { log });
+  const registered = await registerSchemas(
+    createSchemaRegistry({ url: config.registry.url }),
+    catalogueSchemas(),
+  );
+  const changed = registered.filter((r) => r.change !== 'unchanged');
+  log(
+    `schemas: ${changed.length > 0 ? changed.map((r) => `${r.subject} → id ${r.id} (${r.change})`).join(', ') : 'up to date'}`,
+  );
   const c = await runConnectorApply(config);
   log(
     `connector ${config.connect.connectorName}: ${c.action}${c.changedKeys.length && c.action === 'updated' ? ` (${c.changedKeys.join(', ')})` : ''}`,

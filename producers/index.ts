@@ -1,0 +1,10 @@
+/**
+ * Emitting events: typed, validated, Avro-encoded outbox rows written in the caller's
+ * transaction. See producers/README.md for the wire contract.
+ */
+
+export type { Emitter, EmitterOptions, Tx } from './emitter.ts';
+export { createEmitter, SequenceConflictError } from './emitter.ts';
+export type { AnyEmitInput, EmitInput, Emitted, TraceContext } from './envelope.ts';
+export type { SchemaIds } from './schema-ids.ts';
+export { createSchemaIds } from './schema-ids.ts';
