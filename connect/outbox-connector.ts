@@ -85,6 +85,7 @@ export function outboxConnectorConfig(options: OutboxConnectorOptions): Record<s
     'transforms.outbox.table.field.event.payload': 'payload',
     'transforms.outbox.table.fields.additional.placement': placement,
     'transforms.outbox.route.by.field': 'aggregate_type',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Debezium's placeholder, not a JS template
     'transforms.outbox.route.topic.replacement': 'events.${routedByValue}',
     'transforms.outbox.table.expand.json.payload': 'false',
     // Safety net for an aggregate type infra/topics does not declare yet.

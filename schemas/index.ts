@@ -25,6 +25,8 @@ export {
   topics,
 } from './catalogue.ts';
 export { avroTypeOf, decodePayload, encodePayload } from './codec.ts';
+export type { AnyEvent, EventEnvelope, EventOf, KafkaCoordinates } from './event.ts';
+export { assertNever } from './event.ts';
 export type {
   Attachment,
   BookingCancelled,
