@@ -83,41 +83,27 @@ export function createEmitter({ schemaIds, retainRows = false }: EmitterOptions)
   }
 
   async function write(tx: Tx, prepared: Prepared[]): Promise<Emitted[]> {
-    // A savepoint makes the emit atomic inside the caller's transaction, and fails loudly
-    // ("can only be used in transaction blocks") when there is no transaction at all.
+    assertInTransaction(tx);
     try {
-      await tx.query('SAVEPOINT outstream_emit');
       const fresh = await claimIdempotencyKeys(tx, prepared);
-      const sequences = await allocateSequences(tx, fresh);
-      const results = prepared.map((p): Emitted => {
-        const duplicateOf = fresh.includes(p) ? undefined : p.eventId;
-        return {
-          eventId: duplicateOf ?? p.eventId,
+      const sequences =
+        fresh.length > 0 ? await insertRows(tx, fresh, retainRows) : new Map<string, number>();
+      return prepared.map(
+        (p): Emitted => ({
+          eventId: p.eventId,
           type: p.input.type,
           aggregateId: p.input.aggregateId,
           topic: catalogue[p.input.type].topic,
-          sequence: sequences.get(p) ?? 0,
-          duplicate: duplicateOf !== undefined,
-        };
-      });
-      if (fresh.length > 0) await insertRows(tx, fresh, sequences, retainRows);
-      await tx.query('RELEASE SAVEPOINT outstream_emit');
-      return results;
+          sequence: sequences.get(p.eventId) ?? 0,
+          duplicate: !sequences.has(p.eventId),
+        }),
+      );
     } catch (e) {
-      await tx.query('ROLLBACK TO SAVEPOINT outstream_emit').catch(() => {});
+      // Any error aborts the caller's transaction in PostgreSQL: nothing half-written can commit.
       if ((e as { code?: string }).code === '40001') {
         throw new SequenceConflictError(
           prepared.map((p) => `${p.input.type}/${p.input.aggregateId}`).join(', '),
           e,
-        );
-      }
-      if ((e as { code?: string }).code === '25P01') {
-        throw new OutstreamError(
-          ErrorCode.invalidEvent,
-          'emit() must run inside a transaction (after BEGIN)',
-          {
-            cause: e,
-          },
         );
       }
       throw e;
@@ -192,59 +178,74 @@ function sameKeyTwice(key: string): FieldIssue {
   };
 }
 
-/**
- * Allocates consecutive sequence numbers per aggregate with one upsert each. The row lock
- * it takes is held to commit, so a concurrent transaction on the same aggregate waits and
- * then continues from the committed value: gap-free, increasing in commit order. Aggregates
- * are locked in a fixed order so that two multi-aggregate emits cannot deadlock.
- */
-async function allocateSequences(tx: Tx, prepared: Prepared[]): Promise<Map<Prepared, number>> {
-  const groups = new Map<string, Prepared[]>();
-  for (const p of prepared) {
-    const key = JSON.stringify([catalogue[p.input.type].aggregateType, p.input.aggregateId]);
-    const list = groups.get(key) ?? [];
-    list.push(p);
-    groups.set(key, list);
-  }
-  const out = new Map<Prepared, number>();
-  for (const key of [...groups.keys()].sort()) {
-    const list = groups.get(key)!;
-    const [aggregateType, aggregateId] = JSON.parse(key) as [string, string];
-    const { rows } = await tx.query<{ last_sequence: string }>(
-      `INSERT INTO outbox_sequences AS s (aggregate_type, aggregate_id, last_sequence) VALUES ($1, $2, $3)
-       ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
-       RETURNING last_sequence`,
-      [aggregateType, aggregateId, list.length],
+/** Fails before writing when `tx` is a pg client that is not inside a transaction. */
+function assertInTransaction(tx: Tx) {
+  const status = (tx as { getTransactionStatus?: () => string | null }).getTransactionStatus?.();
+  if (status === 'I') {
+    throw new OutstreamError(
+      ErrorCode.invalidEvent,
+      'emit() must run inside a transaction (after BEGIN): the event is published only if it commits',
     );
-    const last = Number(rows[0]!.last_sequence);
-    list.forEach((p, i) => {
-      out.set(p, last - list.length + 1 + i);
-    });
   }
-  return out;
+  if (status === 'E')
+    throw new OutstreamError(ErrorCode.invalidEvent, 'emit() called in an aborted transaction');
 }
 
-async function insertRows(tx: Tx, rows: Prepared[], sequences: Map<Prepared, number>, retain: boolean) {
+/**
+ * One statement allocates the sequence numbers and writes the rows. The upsert takes each
+ * aggregate's row lock, held to commit, so a concurrent transaction on the same aggregate
+ * waits and continues from the committed value: gap-free, increasing in commit order.
+ * Aggregates are locked in sorted order, so two multi-aggregate emits cannot deadlock.
+ * Events of one aggregate are numbered in input order.
+ *
+ * @returns the sequence number of each event id.
+ */
+async function insertRows(tx: Tx, rows: Prepared[], retain: boolean): Promise<Map<string, number>> {
   const col = <T>(f: (p: Prepared) => T) => rows.map(f);
-  const ids = col((p) => p.eventId);
-  await tx.query(
-    `INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, sequence, occurred_at, actor,
+  // Named: prepared once per connection, so PostgreSQL plans this statement only once.
+  const { rows: written } = await tx.query<{ event_id: string; sequence: string }>({
+    name: 'outstream_emit',
+    text: `WITH input AS (
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],
+                            $7::text[], $8::text[], $9::bytea[])
+         WITH ORDINALITY AS t(event_id, aggregate_type, aggregate_id, event_type, occurred_at, actor,
+                              traceparent, tracestate, payload, ord)),
+     counts AS (SELECT aggregate_type, aggregate_id, count(*) AS n FROM input GROUP BY 1, 2),
+     seq AS (
+       INSERT INTO outbox_sequences AS s (aggregate_type, aggregate_id, last_sequence)
+       SELECT aggregate_type, aggregate_id, n FROM counts ORDER BY aggregate_type, aggregate_id
+       ON CONFLICT (aggregate_type, aggregate_id)
+         DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
+       RETURNING aggregate_type, aggregate_id, last_sequence),
+     numbered AS (
+       SELECT i.*, seq.last_sequence - c.n
+                   + row_number() OVER (PARTITION BY i.aggregate_type, i.aggregate_id ORDER BY i.ord) AS sequence
+       FROM input i JOIN counts c USING (aggregate_type, aggregate_id) JOIN seq USING (aggregate_type, aggregate_id))
+     INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, sequence, occurred_at, actor,
                          traceparent, tracestate, payload)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[],
-                          $7::text[], $8::text[], $9::text[], $10::bytea[])`,
-    [
-      ids,
+     SELECT event_id, aggregate_type, aggregate_id, event_type, sequence, occurred_at, actor,
+            traceparent, tracestate, payload
+     FROM numbered ORDER BY ord
+     RETURNING event_id, sequence`,
+    values: [
+      col((p) => p.eventId),
       col((p) => catalogue[p.input.type].aggregateType),
       col((p) => p.input.aggregateId),
       col((p) => p.input.type),
-      col((p) => sequences.get(p)!),
       col((p) => p.occurredAt),
       col((p) => p.input.actor ?? null),
       col((p) => p.input.trace?.traceparent ?? null),
       col((p) => p.input.trace?.tracestate ?? null),
       col((p) => p.payload),
     ],
-  );
+  });
   // The inserts are in the WAL, which is all Debezium reads; the publication skips deletes.
-  if (!retain) await tx.query('DELETE FROM outbox WHERE event_id = ANY($1::uuid[])', [ids]);
+  if (!retain) {
+    await tx.query({
+      name: 'outstream_emit_delete',
+      text: 'DELETE FROM outbox WHERE event_id = ANY($1::uuid[])',
+      values: [col((p) => p.eventId)],
+    });
+  }
+  return new Map(written.map((r) => [r.event_id, Number(r.sequence)]));
 }
