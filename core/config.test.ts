@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { configToEnv, loadConfig, localUrls } from './config.ts';
+import { ErrorCode, isOutstreamError } from './errors.ts';
+
+describe('loadConfig', () => {
+  it('defaults to the local stack, every component local', () => {
+    const c = loadConfig({}, '/repo');
+    expect(c.kafka.brokers).toEqual([localUrls.KAFKA_BROKERS]);
+    expect(c.database.url).toBe(localUrls.DATABASE_URL);
+    expect(c.stack.dir).toBe('/repo/.stack');
+    expect(Object.values(c.stack.external).every((x) => x === false)).toBe(true);
+  });
+
+  it('treats a URL that differs from the local one as external, and the printed local one as local', () => {
+    const c = loadConfig({
+      KAFKA_BROKERS: 'k1:9092,k2:9092',
+      DATABASE_URL: localUrls.DATABASE_URL,
+      REDIS_URL: '',
+    });
+    expect(c.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(c.stack.external).toMatchObject({ kafka: true, postgres: false, redis: false });
+  });
+
+  it('round-trips through the KEY=value lines stack:env prints', () => {
+    const lines = configToEnv(loadConfig({}));
+    const env = Object.fromEntries(lines.split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    expect(Object.values(loadConfig(env).stack.external).some(Boolean)).toBe(false);
+  });
+
+  it('names every bad variable in one typed error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ KAFKA_BROKERS: 'no-port', DATABASE_URL: 'not a url', SSE_PORT: '70000' });
+    } catch (e) {
+      error = e;
+    }
+    expect(isOutstreamError(error, ErrorCode.config)).toBe(true);
+    const message = (error as Error).message;
+    for (const key of ['KAFKA_BROKERS', 'DATABASE_URL', 'SSE_PORT']) expect(message).toContain(key);
+  });
+});
