@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config.ts';
 import { createKafka } from '../core/kafka.ts';
+import { waitFor } from '../core/wait.ts';
 import { type Capture, captureTopics } from '../test/capture.ts';
 import { envelopeHeaders } from './outbox-connector.ts';
 
@@ -85,6 +86,27 @@ describe('outbox → Debezium → Kafka', () => {
     expect(
       capture.messages.filter((m) => m.key === aggregateId).map((m) => m.headers[envelopeHeaders.eventId]),
     ).toEqual([marker.eventId]);
+  });
+
+  it('keeps the replication slot advancing while the outbox is idle and other tables churn', async () => {
+    // Without the heartbeat table in the publication, Debezium gets nothing to confirm and the
+    // slot pins every WAL segment written by other tables.
+    await pool.query('CREATE TABLE IF NOT EXISTS test_churn (id serial PRIMARY KEY, pad text)');
+    const { rows } = await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    const before = rows[0]!.lsn;
+    await pool.query("INSERT INTO test_churn (pad) SELECT repeat('x', 500) FROM generate_series(1, 5000)");
+    const confirmedPast = async () => {
+      const r = await pool.query<{ ok: boolean }>(
+        `SELECT confirmed_flush_lsn > $1::pg_lsn AS ok FROM pg_replication_slots WHERE slot_name = 'outstream_outbox'`,
+        [before],
+      );
+      return r.rows[0]?.ok === true;
+    };
+    await waitFor(confirmedPast, {
+      timeoutMs: 30_000,
+      what: 'the slot to confirm a position past the churn',
+    });
+    await pool.query('TRUNCATE test_churn');
   });
 
   it('delivers 1,000 rows over 50 aggregates with every aggregate in sequence order', async () => {

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { connectorStatus } from '../connect/apply-connector.ts';
-import { loadConfig } from '../core/config.ts';
-import { isOutstreamError } from '../core/errors.ts';
+import { loadConfig, type OutstreamConfig } from '../core/config.ts';
+import { ConfigError, isOutstreamError } from '../core/errors.ts';
+import { pruneOutbox, slotLag } from './outbox/slot.ts';
 import { runConnectorApply, runMigrations, runTopicsApply, setupPlatform } from './setup.ts';
 
 const usage = `usage: npm run infra -- <area> <command> [flags]
@@ -13,13 +15,19 @@ const usage = `usage: npm run infra -- <area> <command> [flags]
                               topic moves keys (breaks their order) and needs the flag
   connector plan              show what would change in the outbox connector
   connector apply             create or update the outbox connector, wait for its task
-  connector status            the connector's and its task's state`;
+  connector status            the connector's and its task's state, and the WAL its slot holds
+  outbox prune [--older-than 1h] [--keys-older-than 7d]
+                              delete retained outbox rows and old idempotency keys`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'allow-repartition': { type: 'boolean', default: false } },
+    options: {
+      'allow-repartition': { type: 'boolean', default: false },
+      'older-than': { type: 'string', default: '1h' },
+      'keys-older-than': { type: 'string', default: '7d' },
+    },
   });
   const config = loadConfig(process.env);
   const log = (l: string) => console.log(l);
@@ -60,12 +68,47 @@ async function main(argv: string[]): Promise<number> {
       }
       log(`${config.connect.connectorName}: ${s.connector.state}`);
       for (const t of s.tasks) log(`  task ${t.id}: ${t.state}${t.trace ? `\n${t.trace}` : ''}`);
+      for (const slot of await withDb(config, (db) => slotLag(db))) {
+        const mb = (slot.retainedBytes / 1024 / 1024).toFixed(1);
+        log(
+          `  slot ${slot.slot}: ${slot.active ? 'active' : 'INACTIVE'}, holds ${mb} MiB of WAL (${slot.walStatus})`,
+        );
+      }
       return s.connector.state === 'RUNNING' && s.tasks.every((t) => t.state === 'RUNNING') ? 0 : 1;
+    }
+    case 'outbox prune': {
+      const r = await withDb(config, (db) =>
+        pruneOutbox(db, {
+          olderThanMs: parseDuration(values['older-than']),
+          keysOlderThanMs: parseDuration(values['keys-older-than']),
+        }),
+      );
+      log(`outbox: deleted ${r.rows} rows and ${r.keys} idempotency keys`);
+      return 0;
     }
     default:
       console.error(usage);
       return 2;
   }
+}
+
+async function withDb<T>(config: OutstreamConfig, work: (db: pg.Client) => Promise<T>): Promise<T> {
+  const db = new pg.Client({ connectionString: config.database.url });
+  await db.connect();
+  try {
+    return await work(db);
+  } finally {
+    await db.end();
+  }
+}
+
+/** `90s`, `15m`, `1h`, `7d` → milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)(s|m|h|d)$/.exec(text.trim());
+  if (!m)
+    throw new ConfigError([`duration "${text}": expected a number and s, m, h or d (e.g. 90s, 1h, 7d)`]);
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
 }
 
 main(process.argv.slice(2)).then(
