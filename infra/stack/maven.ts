@@ -9,11 +9,37 @@ import { StackError } from '../../core/errors.ts';
 const run = promisify(execFile);
 const poms = path.join(import.meta.dirname, 'maven');
 
-/** The registry distribution, resolved as one archive (not a dependency tree). */
+/** A registry distribution, resolved as one archive (not a dependency tree). */
+export interface ApicurioDistribution {
+  version: string;
+  artifact: string;
+  /** The jar `java -jar` runs, found inside the unpacked archive. */
+  jar: string;
+  /** Its database: Apicurio migrates its tables forward only, so each line keeps its own. */
+  database: string;
+  minJava: number;
+}
+
+/**
+ * Apicurio Registry 3.3.3 needs Java ≥ 21; on a machine with only Java 17 the stack falls
+ * back to 3.0.9 (same Confluent API, verified here) and says so.
+ */
 export const apicurio = {
-  version: '3.3.3',
-  artifact: 'io.apicurio:apicurio-registry-app:3.3.3:tar.gz:all',
-} as const;
+  current: {
+    version: '3.3.3',
+    artifact: 'io.apicurio:apicurio-registry-app:3.3.3:tar.gz:all',
+    jar: 'quarkus-run.jar',
+    database: 'outstream_registry',
+    minJava: 21,
+  },
+  java17: {
+    version: '3.0.9',
+    artifact: 'io.apicurio:apicurio-registry-app:3.0.9:tar.gz:all',
+    jar: 'apicurio-registry-app-3.0.9-runner.jar',
+    database: 'outstream_registry_3_0',
+    minJava: 17,
+  },
+} as const satisfies Record<string, ApicurioDistribution>;
 
 /**
  * Copies the runtime jars of `infra/stack/maven/<name>/pom.xml` into `dir`. A stamp file
@@ -40,23 +66,23 @@ export async function resolveJars(name: 'kafka' | 'connect' | 'debezium', dir: s
   return dir;
 }
 
-/** Unpacks the Apicurio Registry distribution into `dir` (once) and returns its app folder. */
-export async function resolveRegistry(dir: string): Promise<string> {
+/** Unpacks an Apicurio Registry distribution into `dir` (once) and returns the path of its jar. */
+export async function resolveRegistry(dir: string, dist: ApicurioDistribution): Promise<string> {
   const stamp = path.join(dir, '.resolved');
-  if (!(existsSync(stamp) && readFileSync(stamp, 'utf8') === apicurio.artifact)) {
+  if (!(existsSync(stamp) && readFileSync(stamp, 'utf8') === dist.artifact)) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     // Copied, then untarred with tar(1): Maven's own unpacker turns PAX headers into folders.
-    await mvn('registry', ['dependency:copy', `-Dartifact=${apicurio.artifact}`, `-DoutputDirectory=${dir}`]);
+    await mvn('registry', ['dependency:copy', `-Dartifact=${dist.artifact}`, `-DoutputDirectory=${dir}`]);
     const archive = readdirSync(dir).find((f) => f.endsWith('.tar.gz'));
-    if (!archive) throw new StackError('registry', `Maven copied no archive for ${apicurio.artifact}`);
+    if (!archive) throw new StackError('registry', `Maven copied no archive for ${dist.artifact}`);
     await run('tar', ['-xzf', archive], { cwd: dir });
     rmSync(path.join(dir, archive));
-    writeFileSync(stamp, apicurio.artifact);
+    writeFileSync(stamp, dist.artifact);
   }
-  const jar = findFile(dir, 'quarkus-run.jar');
-  if (!jar) throw new StackError('registry', `no quarkus-run.jar in the unpacked ${apicurio.artifact}`);
-  return path.dirname(jar);
+  const jar = findFile(dir, dist.jar);
+  if (!jar) throw new StackError('registry', `no ${dist.jar} in the unpacked ${dist.artifact}`);
+  return jar;
 }
 
 function findFile(dir: string, name: string): string | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isOutstreamError } from '../../core/errors.ts';
-import { registryJdbc } from './components/registry.ts';
+import { registryDistribution, registryJdbc } from './components/registry.ts';
 import { parseJavaVersion, requireTools } from './prerequisites.ts';
 
 describe('prerequisites', () => {
@@ -23,6 +23,13 @@ describe('prerequisites', () => {
     expect(message).toContain('apt-get install -y maven');
     expect(message).toContain('apt-get install -y redis-server');
     expect(message).not.toContain('postgresql');
+  });
+
+  it('runs Apicurio 3.3.3 with Java 21+, else falls back to 3.0.9 on its own database', () => {
+    expect(registryDistribution({ java21: '/usr/lib/jvm/temurin-25/bin/java' }).version).toBe('3.3.3');
+    const fallback = registryDistribution({});
+    expect(fallback).toMatchObject({ version: '3.0.9', minJava: 17 });
+    expect(fallback.database).not.toBe(registryDistribution({ java21: 'x' }).database);
   });
 
   it('derives the registry JDBC settings from DATABASE_URL', () => {

@@ -8,7 +8,7 @@ import { StackError } from '../../core/errors.ts';
 export interface Tools {
   /** `java` (≥ 17) for Kafka and Connect. */
   java?: string;
-  /** A `java` ≥ 21 for Apicurio Registry 3.x. */
+  /** A `java` ≥ 21 for Apicurio Registry 3.3 (without one, the registry falls back to 3.0.9 on 17). */
   java21?: string;
   mvn?: string;
   /** Directory holding `initdb`, `pg_ctl`, `postgres`. */
@@ -41,20 +41,25 @@ export function findTools(env: NodeJS.ProcessEnv = process.env): Tools {
 }
 
 /** Throws one error naming every missing tool the wanted components need, with install commands. */
-export function requireTools(tools: Tools, wanted: readonly Component[]): Required<Tools> {
+export function requireTools(
+  tools: Tools,
+  wanted: readonly Component[],
+): Tools & Required<Omit<Tools, 'java21'>> {
   const needs: Record<Component, (keyof Tools)[]> = {
     postgres: ['pgBin'],
     redis: ['redisServer'],
+    // The SMTP sink is a Node process of this repo: nothing to install.
+    smtp: [],
     kafka: ['java', 'mvn'],
     connect: ['java', 'mvn'],
-    registry: ['java21', 'mvn'],
+    registry: ['java', 'mvn'],
   };
   const missing = [...new Set(wanted.flatMap((c) => needs[c]))].filter((k) => !tools[k]);
   if (missing.length > 0) {
     const lines = missing.map((k) => `${k}: install with: ${install[k]}`);
     throw new StackError('prerequisites', `missing tools for the local stack:\n  ${lines.join('\n  ')}`);
   }
-  return tools as Required<Tools>;
+  return tools as Tools & Required<Omit<Tools, 'java21'>>;
 }
 
 function candidateJavas(env: NodeJS.ProcessEnv): string[] {

@@ -10,9 +10,6 @@ import { type ComponentRunner, paths } from './component.ts';
 
 const run = promisify(execFile);
 
-/** Databases the stack creates on its own cluster: the application's and the registry's. */
-export const stackDatabases = ['outstream', 'outstream_registry'] as const;
-
 const settings = {
   listen_addresses: "'127.0.0.1'",
   port: String(localPorts.postgres),
@@ -82,7 +79,7 @@ export const postgres: ComponentRunner = {
       appendFileSync(path.join(p.data, 'postgresql.conf'), `\n# outstream stack\n${conf.join('\n')}\n`);
     }
     await pgExec(path.join(tools.pgBin, 'pg_ctl'), ['-D', p.data, '-l', p.log, '-w', '-t', '60', 'start']);
-    await ensureDatabases(config);
+    await ensureDatabase(config.database.url, new URL(config.database.url).pathname.slice(1));
   },
 
   async healthy(config) {
@@ -107,17 +104,15 @@ export const postgres: ComponentRunner = {
   },
 };
 
-/** Creates the application and registry databases when missing (idempotent). */
-async function ensureDatabases(config: OutstreamConfig): Promise<void> {
-  const admin = new URL(config.database.url);
+/** Creates database `name` on the server of `databaseUrl` when missing (idempotent). */
+export async function ensureDatabase(databaseUrl: string, name: string): Promise<void> {
+  const admin = new URL(databaseUrl);
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    for (const db of stackDatabases) {
-      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [db]);
-      if (rowCount === 0) await client.query(`CREATE DATABASE ${db}`);
-    }
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
   } finally {
     await client.end();
   }

@@ -1,18 +1,23 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { localPorts, type OutstreamConfig } from '../../../core/config.ts';
-import { apicurio, resolveRegistry } from '../maven.ts';
+import { type ApicurioDistribution, apicurio, resolveRegistry } from '../maven.ts';
 import { runningPid, startDetached, stopPid } from '../processes.ts';
 import { type ComponentRunner, httpOk, paths } from './component.ts';
+import { ensureDatabase } from './postgres.ts';
 
 /**
- * The registry keeps its schemas in PostgreSQL (database `outstream_registry` beside the
- * application's), so schema ids survive a restart: Kafka messages reference them forever.
+ * The registry keeps its schemas in PostgreSQL (database `outstream_registry` on the same
+ * server as the application's), so schema ids survive a restart: Kafka messages reference
+ * them forever.
  */
-export function registryJdbc(databaseUrl: string): { url: string; user: string; password: string } {
+export function registryJdbc(
+  databaseUrl: string,
+  database = 'outstream_registry',
+): { url: string; user: string; password: string } {
   const u = new URL(databaseUrl);
   return {
-    url: `jdbc:postgresql://${u.hostname}:${u.port || 5432}/outstream_registry`,
+    url: `jdbc:postgresql://${u.hostname}:${u.port || 5432}/${database}`,
     user: decodeURIComponent(u.username),
     password: decodeURIComponent(u.password),
   };
@@ -20,7 +25,17 @@ export function registryJdbc(databaseUrl: string): { url: string; user: string; 
 
 function registryPaths(config: OutstreamConfig) {
   const p = paths(config, 'registry');
-  return { ...p, app: p.lib(`apicurio-${apicurio.version}`) };
+  // Either distribution's folder marks the process as ours (pid-reuse guard).
+  return {
+    ...p,
+    lib: (d: ApicurioDistribution) => p.lib(`apicurio-${d.version}`),
+    marker: p.lib('apicurio-'),
+  };
+}
+
+/** The distribution this machine can run: 3.3.3 with Java ≥ 21, else 3.0.9 on Java 17. */
+export function registryDistribution(tools: { java21?: string }): ApicurioDistribution {
+  return tools.java21 ? apicurio.current : apicurio.java17;
 }
 
 /** Apicurio Registry 3.x (Quarkus fast-jar from Maven Central), Confluent API at /apis/ccompat/v7. */
@@ -31,17 +46,25 @@ export const registry: ComponentRunner = {
   logFile: (config) => registryPaths(config).log,
   runningPid: (config) => {
     const p = registryPaths(config);
-    return runningPid(p.pid, p.app);
+    return runningPid(p.pid, p.marker);
   },
 
   async start({ config, tools }) {
     const p = registryPaths(config);
     mkdirSync(p.home, { recursive: true });
-    const appDir = await resolveRegistry(p.app);
-    const jdbc = registryJdbc(config.database.url);
+    const dist = registryDistribution(tools);
+    const jar = await resolveRegistry(p.lib(dist), dist);
+    await ensureDatabase(config.database.url, dist.database);
+    const jdbc = registryJdbc(config.database.url, dist.database);
+    if (dist !== apicurio.current) {
+      console.warn(
+        `registry: no Java ≥ 21 found, running Apicurio ${dist.version} on Java 17 (database ${dist.database}); ` +
+          `install a JDK ≥ 21 for ${apicurio.current.version}`,
+      );
+    }
     startDetached(
       p,
-      tools.java21,
+      tools.java21 ?? tools.java,
       [
         '-Xmx192m',
         '-XX:+UseSerialGC',
@@ -56,9 +79,9 @@ export const registry: ComponentRunner = {
         `-Dapicurio.datasource.username=${jdbc.user}`,
         `-Dapicurio.datasource.password=${jdbc.password}`,
         '-jar',
-        path.join(appDir, 'quarkus-run.jar'),
+        jar,
       ],
-      { cwd: appDir },
+      { cwd: path.dirname(jar) },
     );
   },
 
