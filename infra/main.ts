@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { connectorStatus } from '../connect/apply-connector.ts';
-import { loadConfig, type OutstreamConfig } from '../core/config.ts';
+import { loadConfig } from '../core/config.ts';
+import { withClient } from '../core/db.ts';
 import { ConfigError, isOutstreamError } from '../core/errors.ts';
 import { pruneOutbox, slotLag } from './outbox/slot.ts';
 import { runConnectorApply, runMigrations, runTopicsApply, setupPlatform } from './setup.ts';
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
       }
       log(`${config.connect.connectorName}: ${s.connector.state}`);
       for (const t of s.tasks) log(`  task ${t.id}: ${t.state}${t.trace ? `\n${t.trace}` : ''}`);
-      for (const slot of await withDb(config, (db) => slotLag(db))) {
+      for (const slot of await withClient(config.database.url, (db) => slotLag(db))) {
         const mb = (slot.retainedBytes / 1024 / 1024).toFixed(1);
         log(
           `  slot ${slot.slot}: ${slot.active ? 'active' : 'INACTIVE'}, holds ${mb} MiB of WAL (${slot.walStatus})`,
@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
       return s.connector.state === 'RUNNING' && s.tasks.every((t) => t.state === 'RUNNING') ? 0 : 1;
     }
     case 'outbox prune': {
-      const r = await withDb(config, (db) =>
+      const r = await withClient(config.database.url, (db) =>
         pruneOutbox(db, {
           olderThanMs: parseDuration(values['older-than']),
           keysOlderThanMs: parseDuration(values['keys-older-than']),
@@ -89,16 +89,6 @@ async function main(argv: string[]): Promise<number> {
     default:
       console.error(usage);
       return 2;
-  }
-}
-
-async function withDb<T>(config: OutstreamConfig, work: (db: pg.Client) => Promise<T>): Promise<T> {
-  const db = new pg.Client({ connectionString: config.database.url });
-  await db.connect();
-  try {
-    return await work(db);
-  } finally {
-    await db.end();
   }
 }
 

@@ -1,7 +1,7 @@
-import pg from 'pg';
 import { applyConnector } from '../connect/apply-connector.ts';
 import { outboxConnectorConfig } from '../connect/outbox-connector.ts';
 import type { OutstreamConfig } from '../core/config.ts';
+import { withClient } from '../core/db.ts';
 import { createKafka } from '../core/kafka.ts';
 import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { aggregateTypes } from '../schemas/index.ts';
@@ -11,14 +11,8 @@ import { applyTopics } from './topics/apply.ts';
 import { declaredTopics } from './topics/topics.ts';
 
 /** Runs the migrations; returns the ids applied. */
-export async function runMigrations(config: OutstreamConfig): Promise<string[]> {
-  const client = new pg.Client({ connectionString: config.database.url });
-  await client.connect();
-  try {
-    return await migrate(client);
-  } finally {
-    await client.end();
-  }
+export function runMigrations(config: OutstreamConfig): Promise<string[]> {
+  return withClient(config.database.url, (client) => migrate(client));
 }
 
 /** Applies the declared topics (never repartitions keyed topics here). */
