@@ -33,6 +33,15 @@ export function eventTypeOf(record: RawRecord): EventType | undefined {
   return t !== undefined && isEventType(t) ? t : undefined;
 }
 
+/** Options of {@link createEventDecoder}. */
+export interface EventDecoderOptions {
+  /**
+   * The reader type of an event type; default the generated catalogue schema's
+   * (`avroTypeOf`). A consumer pinned to another version of a schema passes its own.
+   */
+  readerTypeOf?: (type: EventType) => Type;
+}
+
 /**
  * Decodes records into typed events: Confluent framing → the writer schema by id from the
  * registry (cached) → resolved to this process's own reader schema (the one its types were
@@ -40,7 +49,10 @@ export function eventTypeOf(record: RawRecord): EventType | undefined {
  * are built once per (writer schema id, event type): building one per record, as
  * `@kafkajs/confluent-schema-registry` does, costs more than the decode itself.
  */
-export function createEventDecoder(registry: Pick<SchemaRegistry, 'schemaById'>) {
+export function createEventDecoder(
+  registry: Pick<SchemaRegistry, 'schemaById'>,
+  { readerTypeOf = avroTypeOf }: EventDecoderOptions = {},
+) {
   const writers = new Map<number, Promise<Type>>();
   const resolvers = new Map<string, Resolver>();
 
@@ -69,7 +81,7 @@ export function createEventDecoder(registry: Pick<SchemaRegistry, 'schemaById'>)
     if (!r) {
       const writer = await writerType(id);
       try {
-        r = avroTypeOf(type).createResolver(writer);
+        r = readerTypeOf(type).createResolver(writer);
       } catch (e) {
         throw new SchemaDecodeError(
           `writer schema ${id} cannot be read as ${type}: ${(e as Error).message}`,
@@ -104,7 +116,7 @@ export function createEventDecoder(registry: Pick<SchemaRegistry, 'schemaById'>)
       const resolver = await resolverFor(schemaId, type);
       let payload: unknown;
       try {
-        payload = avroTypeOf(type).fromBuffer(body, resolver);
+        payload = readerTypeOf(type).fromBuffer(body, resolver);
       } catch (e) {
         throw new SchemaDecodeError(
           `${type} body does not match writer schema ${schemaId}: ${(e as Error).message}`,

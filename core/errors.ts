@@ -17,6 +17,19 @@ export const ErrorCode = {
   sequenceConflict: 'SEQUENCE_CONFLICT',
   stack: 'STACK',
   retriesExhausted: 'RETRIES_EXHAUSTED',
+  consumer: 'CONSUMER',
+  idempotencyPending: 'IDEMPOTENCY_PENDING',
+  unauthorized: 'UNAUTHORIZED',
+  forbiddenChannel: 'FORBIDDEN_CHANNEL',
+  invalidChannels: 'INVALID_CHANNELS',
+  invalidPosition: 'INVALID_POSITION',
+  invalidArgument: 'INVALID_ARGUMENT',
+  cacheKeyInvalid: 'CACHE_KEY_INVALID',
+  cacheWaitTimeout: 'CACHE_WAIT_TIMEOUT',
+  recipientMissing: 'RECIPIENT_MISSING',
+  emailRejected: 'EMAIL_REJECTED',
+  emailDeferred: 'EMAIL_DEFERRED',
+  analyticsWrite: 'ANALYTICS_WRITE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -117,6 +130,36 @@ export class StackError extends OutstreamError {
   constructor(component: string, message: string, options: OutstreamErrorOptions = {}) {
     super(ErrorCode.stack, `${component}: ${message}`, options);
     this.component = component;
+  }
+}
+
+/** A realtime client presented no credentials, or ones that do not verify (HTTP 401). */
+export class UnauthorizedError extends OutstreamError {
+  constructor(message: string, options: OutstreamErrorOptions = {}) {
+    super(ErrorCode.unauthorized, message, options);
+  }
+}
+
+/** A realtime client asked for channels its token does not grant (HTTP 403); `channels` names them. */
+export class ForbiddenChannelError extends OutstreamError {
+  readonly channels: readonly string[];
+  constructor(channels: readonly string[]) {
+    super(ErrorCode.forbiddenChannel, `not allowed to subscribe to ${channels.join(', ')}`);
+    this.channels = channels;
+  }
+}
+
+/** A realtime client's channel list is malformed (HTTP 400); the message names the bad entry. */
+export class InvalidChannelsError extends OutstreamError {
+  constructor(message: string) {
+    super(ErrorCode.invalidChannels, message);
+  }
+}
+
+/** A resume token (SSE `Last-Event-ID`) that cannot be read: not one this gateway issued. */
+export class InvalidPositionError extends OutstreamError {
+  constructor(message: string) {
+    super(ErrorCode.invalidPosition, `invalid resume token: ${message}`);
   }
 }
 

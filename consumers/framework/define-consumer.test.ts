@@ -1,0 +1,131 @@
+import type { Kafka } from 'kafkajs';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { type ConfigError, ErrorCode, isOutstreamError } from '../../core/errors.ts';
+import type { BookingConfirmed, EventOf, KafkaCoordinates, RoomStatusChanged } from '../../schemas/index.ts';
+import { type ConsumerOptions, defineConsumer } from './define-consumer.ts';
+import { ack, type HandlerContext, type HandlerResult, skip } from './handler.ts';
+
+// Nothing here connects: defineConsumer only validates and wires; start() would connect.
+const kafka = { consumer: () => ({}), producer: () => ({}), admin: () => ({}) } as unknown as Kafka;
+const registry = { schemaById: async () => '{}' };
+const base = { kafka, registry };
+
+function configError(options: unknown): ConfigError {
+  try {
+    defineConsumer(options as ConsumerOptions);
+  } catch (e) {
+    expect(isOutstreamError(e, ErrorCode.config), String(e)).toBe(true);
+    return e as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('defineConsumer types', () => {
+  it('types each handler by its event type', () => {
+    defineConsumer({
+      ...base,
+      group: 'typed',
+      handlers: {
+        'booking.confirmed': async (e, ctx) => {
+          expectTypeOf(e).toEqualTypeOf<EventOf<'booking.confirmed'>>();
+          expectTypeOf(e.payload).toEqualTypeOf<BookingConfirmed>();
+          expectTypeOf(e.type).toEqualTypeOf<'booking.confirmed'>();
+          expectTypeOf(e.kafka).toEqualTypeOf<KafkaCoordinates>();
+          expectTypeOf(e.sequence).toBeNumber();
+          expectTypeOf(ctx).toEqualTypeOf<HandlerContext>();
+        },
+        'room.status_changed': async (e) => {
+          expectTypeOf(e.payload).toEqualTypeOf<RoomStatusChanged>();
+          return e.payload.status === 'OUT_OF_ORDER' ? skip('out of order') : ack;
+        },
+      },
+    });
+  });
+
+  it('does not compile a handler for an unknown event type, or a wrong payload use', () => {
+    expect(() =>
+      defineConsumer({
+        ...base,
+        group: 'typed',
+        handlers: {
+          // @ts-expect-error 'booking.teleported' is not an event type
+          'booking.teleported': async () => {},
+        },
+      }),
+    ).toThrow(/booking.teleported: not an event type/);
+    defineConsumer({
+      ...base,
+      group: 'typed',
+      handlers: {
+        'booking.confirmed': async (e) => {
+          // @ts-expect-error BookingConfirmed has no `status` field
+          void e.payload.status;
+        },
+      },
+    });
+  });
+
+  it('accepts void, ack and skip results and nothing else', () => {
+    expectTypeOf(ack).toEqualTypeOf<HandlerResult>();
+    expectTypeOf(skip('x')).toEqualTypeOf<HandlerResult>();
+    defineConsumer({
+      ...base,
+      group: 'typed',
+      handlers: {
+        // @ts-expect-error a handler must return a promise of void or a HandlerResult
+        'user.registered': async () => 'done',
+      },
+    });
+  });
+});
+
+describe('defineConsumer validation', () => {
+  it('names every bad option at once', () => {
+    const e = configError({
+      group: 'has space',
+      handlers: { 'booking.created': 'not a function', 'nope.nope': async () => {} },
+      kafka: {},
+      registry: {},
+      inFlight: 0,
+      retry: { maxAttempts: 0, jitter: 2, multiplier: 0.5 },
+      orderingOnFailure: 'sometimes',
+      topicNames: { 'events.booking': 'bad name!', 'events.nothing': 'x' },
+    });
+    expect(e.issues).toEqual([
+      expect.stringMatching(/^defineConsumer group: must be letters.*got "has space"/),
+      'defineConsumer handlers.booking.created: must be a function, got "not a function"',
+      expect.stringMatching(/handlers.nope.nope: not an event type/),
+      'defineConsumer kafka: must be a kafkajs Kafka client, got an object',
+      'defineConsumer registry: must be a schema registry client, got an object',
+      'defineConsumer inFlight: must be an integer from 1 to 10000, got 0',
+      'defineConsumer retry.maxAttempts: must be an integer from 1 to 1000, got 0',
+      'defineConsumer retry.multiplier: must be a number ≥ 1, got 0.5',
+      'defineConsumer retry.jitter: must be a number from 0 to 1, got 2',
+      'defineConsumer orderingOnFailure: must be one of continue, block-key, got "sometimes"',
+      'defineConsumer topicNames.events.booking: must be a topic name, got "bad name!"',
+      'defineConsumer topicNames.events.nothing: not a catalogue topic',
+    ]);
+    expect(e.message).toContain('inFlight');
+  });
+
+  it('requires at least one handler', () => {
+    expect(configError({ ...base, group: 'g', handlers: {} }).issues).toEqual([
+      'defineConsumer handlers: must be an object with at least one handler, got an object',
+    ]);
+  });
+
+  it('derives the topics from the handled event types, with renames', () => {
+    const c = defineConsumer({
+      ...base,
+      group: 'g',
+      handlers: {
+        'booking.created': async () => {},
+        'booking.confirmed': async () => {},
+        'user.registered': async () => {},
+      },
+      topicNames: { 'events.user': 'test.events.user' },
+    });
+    expect(c.topics).toEqual(['events.booking', 'test.events.user']);
+    expect(c.status()).toMatchObject({ group: 'g', state: 'idle', inFlight: 0 });
+  });
+});

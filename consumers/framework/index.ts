@@ -1,0 +1,31 @@
+/**
+ * The consumer framework: typed handlers per event type, per-aggregate order with
+ * parallelism across aggregates, low-watermark commits, retries, dead letters, idempotency
+ * helpers, metrics, health and graceful shutdown. See consumers/README.md.
+ */
+
+export type { BlockedKey, BlockedKeyStore } from './blocked-keys.ts';
+export { createPgBlockedKeyStore, memoryBlockedKeyStore, releaseBlockedKey } from './blocked-keys.ts';
+export type { DeadLetterFailure, DeadLetterReason } from './dead-letter.ts';
+export { deadLetterHeaders, deadLetterMessage, deadLetterTopic } from './dead-letter.ts';
+export type { Consumer, ConsumerOptions, ConsumerStatus } from './define-consumer.ts';
+export { defineConsumer } from './define-consumer.ts';
+export type { Handler, HandlerContext, HandlerResult, Handlers } from './handler.ts';
+export { ack, skip } from './handler.ts';
+export { createHealthApp, serveHealth } from './health.ts';
+export type { IdempotencyTx, OnceResult, RedisIdempotency, RedisIdempotencyOptions } from './idempotency.ts';
+export { claimEvent, createRedisIdempotency, IdempotencyPendingError, processOnce } from './idempotency.ts';
+export type { ConsumerEventPayloads, ConsumerInstrumentation, RecordRef } from './instrumentation.ts';
+export { ConsumerEvent } from './instrumentation.ts';
+export type { KeyScheduler } from './key-scheduler.ts';
+export { createKeyScheduler } from './key-scheduler.ts';
+export type { ConsumerMetrics } from './metrics.ts';
+export { metricNames } from './metrics.ts';
+export type { OffsetTracker } from './offset-tracker.ts';
+export { createOffsetTracker } from './offset-tracker.ts';
+export type { OrderingOnFailure, RecordOutcome } from './process-record.ts';
+export type { RetryOptions, RetryOutcome, RetryPolicy } from './retry.ts';
+export { backoffDelay, defaultRetryPolicy, isRetriable, withRetry } from './retry.ts';
+export type { ConsumerState, KafkaConsumerTuning } from './runner.ts';
+export type { ShutdownOptions, Stoppable } from './shutdown.ts';
+export { shutdownOnSignals } from './shutdown.ts';

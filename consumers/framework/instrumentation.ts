@@ -1,0 +1,78 @@
+import { EventEmitter } from 'node:events';
+import type { EventType } from '../../schemas/index.ts';
+
+/** Names of the instrumentation events a consumer emits (kafkajs's `consumer.events` style). */
+export const ConsumerEvent = {
+  /** A handler finished an event (ack or skip). */
+  processed: 'processed',
+  /** An event was not given to a handler (no handler for its type, handler skip excluded). */
+  unhandled: 'unhandled',
+  /** A handler attempt failed and will be retried. */
+  retry: 'retry',
+  /** A record went to the dead-letter topic. */
+  deadLettered: 'dead-lettered',
+  /** The low watermark of a partition was committed. */
+  committed: 'committed',
+  /** The consumer joined the group and got an assignment. */
+  joined: 'joined',
+  /** A rebalance started: in-flight work is drained, queued work left for the next owner. */
+  rebalancing: 'rebalancing',
+  /** The underlying Kafka consumer crashed (kafkajs restarts it unless the error is fatal). */
+  crashed: 'crashed',
+} as const;
+export type ConsumerEvent = (typeof ConsumerEvent)[keyof typeof ConsumerEvent];
+
+/** Where an event sits, as instrumentation payloads name it. */
+export interface RecordRef {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+}
+
+/** The payload of each instrumentation event. */
+export interface ConsumerEventPayloads {
+  processed: RecordRef & {
+    eventId: string;
+    eventType: EventType;
+    aggregateId: string;
+    sequence: number;
+    result: 'ack' | 'skip';
+    attempts: number;
+    durationMs: number;
+  };
+  unhandled: RecordRef & { eventType: string | undefined };
+  retry: RecordRef & { eventType: string | undefined; attempt: number; delayMs: number; error: unknown };
+  'dead-lettered': RecordRef & {
+    reason: string;
+    deadLetterTopic: string;
+    eventId: string | undefined;
+    error: unknown;
+    attempts: number;
+  };
+  committed: { topic: string; partition: number; offset: string };
+  joined: { memberId: string; assignment: Record<string, number[]> };
+  rebalancing: { reason: string };
+  crashed: { error: unknown; restart: boolean };
+}
+
+/** A typed event emitter of {@link ConsumerEventPayloads}. */
+export interface ConsumerInstrumentation {
+  on<E extends ConsumerEvent>(event: E, listener: (payload: ConsumerEventPayloads[E]) => void): () => void;
+  emit<E extends ConsumerEvent>(event: E, payload: ConsumerEventPayloads[E]): void;
+}
+
+/** Creates the instrumentation emitter; `on` returns a function that removes the listener. */
+export function createInstrumentation(): ConsumerInstrumentation {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return {
+    on(event, listener) {
+      emitter.on(event, listener);
+      return () => emitter.off(event, listener);
+    },
+    emit(event, payload) {
+      emitter.emit(event, payload);
+    },
+  };
+}

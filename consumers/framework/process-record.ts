@@ -1,0 +1,273 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { envelopeHeaders } from '../../connect/outbox-connector.ts';
+import { ErrorCode, isOutstreamError } from '../../core/errors.ts';
+import { type AnyEvent, type EventType, isEventType } from '../../schemas/index.ts';
+import { type EventDecoder, header, type RawRecord } from '../decoder.ts';
+import type { BlockedKeyStore } from './blocked-keys.ts';
+import type { DeadLetterFailure, DeadLetterQueue } from './dead-letter.ts';
+import type { Handler, HandlerResult, Handlers } from './handler.ts';
+import type { ConsumerInstrumentation, RecordRef } from './instrumentation.ts';
+import type { ConsumerMetrics } from './metrics.ts';
+import { backoffDelay, type RetryPolicy, withRetry } from './retry.ts';
+
+/** How a record ended: finished (its offset may be committed) or abandoned (it may not). */
+export type RecordOutcome = 'processed' | 'skipped' | 'dead-lettered' | 'abandoned';
+
+/** What happens to a key's later events once one of its events is dead-lettered. */
+export type OrderingOnFailure = 'continue' | 'block-key';
+
+/** Everything {@link createRecordProcessor} needs. */
+export interface RecordProcessorDeps {
+  group: string;
+  handlers: Handlers;
+  decoder: EventDecoder;
+  retry: RetryPolicy;
+  deadLetters: DeadLetterQueue;
+  metrics: ConsumerMetrics;
+  events: ConsumerInstrumentation;
+  logger: Logger;
+  orderingOnFailure: OrderingOnFailure;
+  /** Where block-key mode keeps its blocked keys. */
+  blockedKeys: BlockedKeyStore;
+}
+
+/** Signals of one record's processing. */
+export interface RecordSignals {
+  /** Draining: start no new attempt, cut retry delays short, leave the record unfinished. */
+  stop: AbortSignal;
+  /** The drain deadline passed: handed to the handler as `context.signal`. */
+  abort: AbortSignal;
+}
+
+/**
+ * Processes one record end to end: unhandled types are skipped without decoding; the
+ * payload is decoded (a registry outage is waited out, poison is dead-lettered); the
+ * handler runs under the retry policy; failures go to the dead-letter topic. Never throws.
+ */
+export function createRecordProcessor(deps: RecordProcessorDeps) {
+  const { group, handlers, decoder, metrics, events, logger, deadLetters } = deps;
+  const blockMode = deps.orderingOnFailure === 'block-key';
+  // Keys with a dead-lettered event (block-key mode): topic + key → offset of that dead letter.
+  // Reloaded from the store on every join; records wait for the reload to finish.
+  let blocked: Promise<Map<string, string>> = Promise.resolve(new Map());
+
+  function reloadBlocked(): void {
+    if (!blockMode) return;
+    blocked = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const list = await deps.blockedKeys.load(group);
+          return new Map(list.map((b) => [blockKey(b), b.offset]));
+        } catch (e) {
+          logger.error({ err: e, attempt }, 'cannot load blocked keys; retrying');
+          await sleep(backoffDelay(deps.retry, Math.min(attempt, 10)));
+        }
+      }
+    })();
+  }
+
+  /** Records the block before the dead letter's offset may be committed; false when stopped first. */
+  async function block(ref: RecordRef, stop: AbortSignal): Promise<boolean> {
+    const keys = await blocked;
+    if (ref.key === null || keys.has(blockKey(ref))) return true;
+    const entry = { topic: ref.topic, key: ref.key, offset: ref.offset };
+    for (let attempt = 1; !stop.aborted; attempt++) {
+      try {
+        await deps.blockedKeys.block(group, entry);
+        keys.set(blockKey(ref), ref.offset);
+        return true;
+      } catch (e) {
+        logger.error({ err: e, ...ref, attempt }, 'cannot record blocked key; retrying');
+        await sleep(backoffDelay(deps.retry, Math.min(attempt, 10)), undefined, { signal: stop }).catch(
+          () => {},
+        );
+      }
+    }
+    return false;
+  }
+
+  async function deadLetter(
+    record: RawRecord,
+    ref: RecordRef,
+    failure: DeadLetterFailure,
+    eventId: string | undefined,
+    signals: RecordSignals,
+  ): Promise<RecordOutcome> {
+    const topic = await deadLetters.send(record, failure, signals.stop);
+    if (topic === undefined) return 'abandoned';
+    metrics.deadLettered.inc({ group, topic: record.topic, reason: failure.reason });
+    events.emit('dead-lettered', {
+      ...ref,
+      reason: failure.reason,
+      deadLetterTopic: topic,
+      eventId,
+      error: failure.error,
+      attempts: failure.attempts,
+    });
+    logger.warn(
+      { ...ref, eventId, reason: failure.reason, err: failure.error, attempts: failure.attempts, dlq: topic },
+      'dead-lettered',
+    );
+    if (blockMode && !(await block(ref, signals.stop))) return 'abandoned';
+    return 'dead-lettered';
+  }
+
+  async function decode(record: RawRecord, ref: RecordRef, signals: RecordSignals) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { event: await decoder.decode(record) };
+      } catch (error) {
+        // Poison never decodes; anything else (the registry is down) is waited out, without
+        // a bound: dead-lettering a healthy stream because of an outage would be worse.
+        if (isOutstreamError(error, ErrorCode.schemaDecode)) return { error };
+        if (signals.stop.aborted) return { abandoned: true as const };
+        const delayMs = backoffDelay(deps.retry, Math.min(attempt, 10));
+        logger.warn({ ...ref, err: error, attempt, delayMs }, 'cannot decode yet; retrying');
+        await sleep(delayMs, undefined, { signal: signals.stop }).catch(() => undefined);
+      }
+    }
+  }
+
+  async function processRecord(record: RawRecord, signals: RecordSignals): Promise<RecordOutcome> {
+    const { message } = record;
+    const ref: RecordRef = {
+      topic: record.topic,
+      partition: record.partition,
+      offset: message.offset,
+      key: message.key?.toString() ?? null,
+    };
+    const type = header(message, envelopeHeaders.eventType);
+    // A type this build does not know (a newer producer) or does not handle: skipped, counted,
+    // never decoded. Unknown types share one label value, so garbage cannot explode the metric.
+    const known = type !== undefined && isEventType(type);
+    const handler =
+      known && Object.hasOwn(handlers, type)
+        ? (handlers as Record<string, Handler<EventType>>)[type]
+        : undefined;
+    if (type !== undefined && handler === undefined) {
+      metrics.skipped.inc({
+        group,
+        topic: record.topic,
+        event_type: known ? type : 'unknown',
+        reason: known ? 'no-handler' : 'unknown-type',
+      });
+      events.emit('unhandled', { ...ref, eventType: type });
+      return 'skipped';
+    }
+    const now = new Date();
+    const blockedBy = blockMode && ref.key !== null ? (await blocked).get(blockKey(ref)) : undefined;
+    if (blockedBy !== undefined) {
+      const error = new Error(`key ${ref.key} is blocked by the dead letter of offset ${blockedBy}`);
+      const failure = {
+        reason: 'blocked',
+        error,
+        attempts: 0,
+        firstAttemptAt: now,
+        lastAttemptAt: now,
+        blockedBy,
+      };
+      return deadLetter(record, ref, failure as DeadLetterFailure, undefined, signals);
+    }
+    const decoded = await decode(record, ref, signals);
+    if ('abandoned' in decoded) return 'abandoned';
+    if ('error' in decoded) {
+      const failure = {
+        reason: 'poison',
+        error: decoded.error,
+        attempts: 0,
+        firstAttemptAt: now,
+        lastAttemptAt: now,
+      };
+      return deadLetter(
+        record,
+        ref,
+        failure as DeadLetterFailure,
+        header(message, envelopeHeaders.eventId),
+        signals,
+      );
+    }
+    const event: AnyEvent = decoded.event;
+    // Built on first use: most handlers never log, and a child logger per event is not free.
+    let eventLogger: Logger | undefined;
+    const log = () =>
+      (eventLogger ??= logger.child({
+        eventId: event.id,
+        eventType: event.type,
+        aggregateId: event.aggregateId,
+        sequence: event.sequence,
+        topic: ref.topic,
+        partition: ref.partition,
+        offset: ref.offset,
+        ...(event.trace ? { traceparent: event.trace.traceparent } : {}),
+      }));
+    metrics.commitToHandle.observe(
+      { group, event_type: event.type },
+      Math.max(0, Date.now() - event.occurredAt.getTime()) / 1000,
+    );
+    const startedAt = performance.now();
+    const outcome = await withRetry(
+      async (attempt) => {
+        const end = metrics.handlerDuration.startTimer({ group, event_type: event.type });
+        try {
+          return await handler!(event as never, {
+            group,
+            attempt,
+            signal: signals.abort,
+            get logger() {
+              return log();
+            },
+          });
+        } finally {
+          end();
+        }
+      },
+      deps.retry,
+      {
+        stop: signals.stop,
+        onRetry: ({ attempt, delayMs, error }) => {
+          metrics.retried.inc({ group, topic: ref.topic, event_type: event.type });
+          events.emit('retry', { ...ref, eventType: event.type, attempt, delayMs, error });
+          log().warn({ err: error, attempt, delayMs }, 'handler failed; retrying');
+        },
+      },
+    );
+    if (outcome.ok) {
+      const result: HandlerResult = outcome.value ?? { kind: 'ack' };
+      if (result.kind === 'skip') {
+        metrics.skipped.inc({ group, topic: ref.topic, event_type: event.type, reason: result.reason });
+      }
+      metrics.processed.inc({ group, topic: ref.topic, event_type: event.type, result: result.kind });
+      events.emit('processed', {
+        ...ref,
+        eventId: event.id,
+        eventType: event.type,
+        aggregateId: event.aggregateId,
+        sequence: event.sequence,
+        result: result.kind,
+        attempts: outcome.attempts,
+        durationMs: performance.now() - startedAt,
+      });
+      return result.kind === 'skip' ? 'skipped' : 'processed';
+    }
+    if (outcome.reason === 'stopped') return 'abandoned';
+    // The dead letter names the handler's own error (class, code, message) and the attempts.
+    const failure: DeadLetterFailure = {
+      reason: outcome.reason === 'exhausted' ? 'retries-exhausted' : 'non-retriable',
+      error: outcome.error,
+      attempts: outcome.attempts,
+      firstAttemptAt: outcome.firstAttemptAt,
+      lastAttemptAt: outcome.lastAttemptAt,
+    };
+    return deadLetter(record, ref, failure, event.id, signals);
+  }
+
+  return { process: processRecord, reloadBlocked };
+}
+
+function blockKey(ref: { topic: string; key: string | null }): string {
+  return `${ref.topic}\u0000${ref.key}`;
+}
+
+/** The processor {@link createRecordProcessor} returns. */
+export type RecordProcessor = ReturnType<typeof createRecordProcessor>;

@@ -1,0 +1,49 @@
+/**
+ * Consuming events: the decoder (framing → writer schema → the consumer's reader schema)
+ * and the consumer framework every consumer group is built on. See consumers/README.md.
+ */
+
+export type { EventDecoder, EventDecoderOptions, RawRecord } from './decoder.ts';
+export { createEventDecoder, eventTypeOf, header } from './decoder.ts';
+export type {
+  BlockedKey,
+  BlockedKeyStore,
+  Consumer,
+  ConsumerEventPayloads,
+  ConsumerInstrumentation,
+  ConsumerOptions,
+  ConsumerState,
+  ConsumerStatus,
+  DeadLetterFailure,
+  DeadLetterReason,
+  Handler,
+  HandlerContext,
+  HandlerResult,
+  Handlers,
+  KafkaConsumerTuning,
+  OnceResult,
+  OrderingOnFailure,
+  RedisIdempotency,
+  RedisIdempotencyOptions,
+  RetryPolicy,
+  Stoppable,
+} from './framework/index.ts';
+export {
+  ack,
+  ConsumerEvent,
+  claimEvent,
+  createHealthApp,
+  createPgBlockedKeyStore,
+  createRedisIdempotency,
+  deadLetterHeaders,
+  deadLetterTopic,
+  defaultRetryPolicy,
+  defineConsumer,
+  IdempotencyPendingError,
+  metricNames,
+  processOnce,
+  releaseBlockedKey,
+  serveHealth,
+  shutdownOnSignals,
+  skip,
+} from './framework/index.ts';
