@@ -1,0 +1,368 @@
+// Realtime gateway benchmark, side by side with the seeds' design, in one run:
+//  1. connections held by one gateway process (heartbeats on) and RSS per connection, beside a
+//     bare node:http SSE server holding as many;
+//  2. commit → client latency at a steady event rate fanned out to subscribers: Outstream
+//     (outbox → Debezium → Kafka → gateway) vs Redis pub/sub → a bare SSE endpoint (publish
+//     after commit), both fed by the same transactions;
+//  3. a forced reconnect storm mid-run: every subscriber's socket is cut at once and reopened
+//     (Outstream with Last-Event-ID; the baseline has nothing to resume from); events lost.
+// Servers and load generators are separate processes (each has its own 20,000 open-files
+// limit): the generator side is split across processes so none holds more than 7,500 sockets.
+// Usage: npm run bench:sse [-- --quick] [--connections 15000] [--subscribers 1000] [--rate 1000]
+//   [--seconds 20]. Needs the stack (npm start). Prints figures; asserts nothing. 127.0.0.1 only.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { loadConfig } from '../core/config.ts';
+import { createSchemaRegistry } from '../core/schema-registry.ts';
+import { waitFor } from '../core/wait.ts';
+import { type AnyEmitInput, createEmitter, createSchemaIds } from '../producers/index.ts';
+import { mintToken } from '../realtime/server/auth.ts';
+import { samples } from '../schemas/index.ts';
+import type { LoadCommand, LoadReply } from './sse-load.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    connections: { type: 'string' },
+    subscribers: { type: 'string' },
+    rate: { type: 'string' },
+    seconds: { type: 'string' },
+  },
+});
+const quick = values.quick;
+const connections = Number(values.connections ?? (quick ? 1_000 : 15_000));
+const subscribers = Number(values.subscribers ?? (quick ? 200 : 1_000));
+const rate = Number(values.rate ?? (quick ? 200 : 1_000));
+const seconds = Number(values.seconds ?? (quick ? 6 : 20));
+const hotels = Math.max(1, Math.round(subscribers / 10));
+const heartbeatMs = 5_000;
+const perGenerator = 7_500;
+const config = loadConfig(process.env);
+const secret = 'bench-secret-not-for-production';
+const children: ChildProcess[] = [];
+const run = randomUUID().slice(0, 6);
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+function node(script: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [script, ...args], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
+  });
+  children.push(child);
+  return child;
+}
+
+function rss(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+  return Number(line?.[1] ?? 0) * 1024;
+}
+
+function ask<R extends LoadReply['reply']>(
+  gen: ChildProcess,
+  command: LoadCommand,
+  reply: R,
+): Promise<Extract<LoadReply, { reply: R }>> {
+  return new Promise((resolve) => {
+    const on = (m: LoadReply) => {
+      if (m.reply !== reply) return;
+      gen.off('message', on);
+      resolve(m as Extract<LoadReply, { reply: R }>);
+    };
+    gen.on('message', on);
+    gen.send(command);
+  });
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return p;
+}
+
+async function startOutstream(): Promise<{ port: number; pid: number }> {
+  const port = await freePort();
+  const child = node('realtime/main.ts', [], {
+    SSE_PORT: String(port),
+    SSE_JWT_SECRET: secret,
+    SSE_HEARTBEAT_MS: String(heartbeatMs),
+    SSE_MAX_CONNECTIONS: String(connections + 1_000),
+    SSE_RETRY_MS: '500',
+    LOG_LEVEL: 'warn',
+  });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok, {
+    timeoutMs: 60_000,
+    what: 'the gateway',
+  });
+  return { port, pid: child.pid! };
+}
+
+async function startBare(redisUrl?: string): Promise<{ port: number; pid: number }> {
+  const args = ['--heartbeat', String(heartbeatMs), ...(redisUrl ? ['--redis', redisUrl] : [])];
+  const child = node('bench/bare-sse-server.ts', args);
+  const { port } = await new Promise<{ port: number }>((r) =>
+    child.once('message', (m) => r(m as { port: number })),
+  );
+  return { port, pid: child.pid! };
+}
+
+function generators(count: number): ChildProcess[] {
+  return Array.from({ length: count }, () => node('bench/sse-load.ts'));
+}
+
+/** Opens `paths` spread over the generators; returns how many streams answered 200. */
+async function open(gens: ChildProcess[], port: number, paths: string[]): Promise<number> {
+  const share = Math.ceil(paths.length / gens.length);
+  const replies = await Promise.all(
+    gens.map((g, i) =>
+      ask(
+        g,
+        { cmd: 'open', port, paths: paths.slice(i * share, (i + 1) * share), concurrency: 100 },
+        'opened',
+      ),
+    ),
+  );
+  return replies.reduce((n, r) => n + r.ok, 0);
+}
+
+async function closeAll(gens: ChildProcess[]): Promise<void> {
+  await Promise.all(gens.map((g) => ask(g, { cmd: 'close' }, 'closed')));
+}
+
+// ── 1. Connections and memory ────────────────────────────────────────────────────────────
+async function memory(token: string, gateway: { port: number; pid: number }) {
+  const bare = await startBare();
+  const gens = generators(Math.ceil(connections / perGenerator));
+  const rows: { name: string; held: number; perConn: number }[] = [];
+  for (const [name, server, path] of [
+    ['outstream gateway', gateway, (i: number) => `/v1/stream?channels=user:u${run}${i}&token=${token}`],
+    ['bare node:http SSE', bare, (i: number) => `/stream?channels=user:u${run}${i}`],
+  ] as const) {
+    // Warm up (JIT, pools), then measure from an idle baseline.
+    await open(
+      gens,
+      server.port,
+      Array.from({ length: 500 }, (_, i) => path(i)),
+    );
+    await closeAll(gens);
+    await sleep(2_000);
+    const before = rss(server.pid);
+    const started = performance.now();
+    const held = await open(
+      gens,
+      server.port,
+      Array.from({ length: connections }, (_, i) => path(i)),
+    );
+    const openSeconds = (performance.now() - started) / 1000;
+    await sleep(heartbeatMs + 1_000); // at least one heartbeat round to every stream
+    const after = rss(server.pid);
+    rows.push({ name, held, perConn: (after - before) / held });
+    console.log(
+      `${name.padEnd(20)} held ${held}/${connections} streams (opened in ${openSeconds.toFixed(1)} s), ` +
+        `RSS ${kb(before)} → ${kb(after)}: ${kb((after - before) / held)} per connection`,
+    );
+    await closeAll(gens);
+  }
+  const [o, b] = rows;
+  console.log(`RSS per connection, gateway / bare server: ${(o!.perConn / b!.perConn).toFixed(2)}×\n`);
+  for (const g of gens) g.kill();
+}
+
+// ── 2–3. Latency and reconnect storm ────────────────────────────────────────────────────────
+async function latency(token: string, gateway: { port: number }) {
+  const redisUrl = config.redis.url;
+  const bare = await startBare(redisUrl);
+  const [outGen, redisGen] = generators(2);
+  const hotelOf = (i: number) => `bh${run}-${i % hotels}`;
+  const okOut = await open(
+    [outGen!],
+    gateway.port,
+    Array.from({ length: subscribers }, (_, i) => `/v1/stream?channels=hotel:${hotelOf(i)}&token=${token}`),
+  );
+  const okRedis = await open(
+    [redisGen!],
+    bare.port,
+    Array.from({ length: subscribers }, (_, i) => `/stream?channels=hotel:${hotelOf(i)}`),
+  );
+  console.log(
+    `${okOut} Outstream and ${okRedis} Redis-baseline subscribers on ${hotels} hotel channels ` +
+      `(${subscribers / hotels} per channel); ${rate} events/s for ${seconds} s, storm at ${seconds / 2} s`,
+  );
+
+  const pool = new pg.Pool({ connectionString: config.database.url, max: 8 });
+  const redis = new Redis(redisUrl);
+  const emitter = createEmitter({
+    schemaIds: createSchemaIds(createSchemaRegistry({ url: config.registry.url })),
+  });
+  const events = new Map<string, { hotel: string; committedAt: number }>();
+  const perTick = Math.max(1, Math.round(rate / 100));
+  let seq = 0;
+  let inFlight = 0;
+  let stormAt = Number.POSITIVE_INFINITY;
+  let storm: Promise<unknown> | undefined;
+
+  async function tick() {
+    inFlight++;
+    const batch: AnyEmitInput[] = Array.from({ length: perTick }, () => {
+      const bookingId = randomUUID();
+      const hotelId = `bh${run}-${seq++ % hotels}`;
+      return {
+        type: 'booking.created',
+        aggregateId: bookingId,
+        payload: { ...samples['booking.created'], bookingId, hotelId },
+      };
+    });
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const emitted = await emitter.emitMany(client, batch);
+      await client.query('COMMIT');
+      const committedAt = performance.timeOrigin + performance.now();
+      const pipeline = redis.pipeline();
+      emitted.forEach((e, i) => {
+        const input = batch[i]!;
+        const hotel = (input.payload as { hotelId: string }).hotelId;
+        events.set(e.eventId, { hotel, committedAt });
+        // The seeds' design: publish the realtime message after the commit.
+        const data = { id: e.eventId, type: e.type, channel: `hotel:${hotel}`, payload: input.payload };
+        pipeline.publish(`hotel:${hotel}`, JSON.stringify(data));
+      });
+      await pipeline.exec();
+    } finally {
+      client.release();
+      inFlight--;
+    }
+  }
+
+  const started = performance.now();
+  const startedAt = performance.timeOrigin + started;
+  const timers: Promise<void>[] = [];
+  let ticks = 0;
+  while (performance.now() - started < seconds * 1000) {
+    const due = started + ticks * 10;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    ticks++;
+    if (inFlight < 64) timers.push(tick());
+    if (!storm && performance.now() - started >= (seconds * 1000) / 2) {
+      stormAt = performance.timeOrigin + performance.now();
+      storm = Promise.all([
+        ask(outGen!, { cmd: 'storm', resume: true }, 'stormed'),
+        ask(redisGen!, { cmd: 'storm', resume: false }, 'stormed'),
+      ]);
+    }
+  }
+  await Promise.all(timers);
+  const elapsed = (performance.now() - started) / 1000;
+  const stormed = (await storm) as Extract<LoadReply, { reply: 'stormed' }>[];
+  console.log(
+    `emitted ${events.size} events in ${elapsed.toFixed(1)} s (${(events.size / elapsed).toFixed(0)}/s); ` +
+      `storm reopened ${stormed[0]!.reopened} Outstream and ${stormed[1]!.reopened} baseline streams`,
+  );
+
+  // Wait until deliveries settle (resumes may still be catching up).
+  let last = -1;
+  let reports: Extract<LoadReply, { reply: 'report' }>[] = [];
+  for (let i = 0; i < 30; i++) {
+    await sleep(2_000);
+    reports = await Promise.all([outGen!, redisGen!].map((g) => ask(g, { cmd: 'report' }, 'report')));
+    const total = reports.reduce((n, r) => n + r.received.reduce((m, c) => m + c.ids.length, 0), 0);
+    if (total === last) break;
+    last = total;
+  }
+
+  const byHotel = new Map<string, string[]>();
+  for (const [id, e] of events) {
+    const list = byHotel.get(e.hotel) ?? [];
+    list.push(id);
+    byHotel.set(e.hotel, list);
+  }
+  const results = reports.map((report) => {
+    const latencies: number[] = [];
+    const windows = new Map<number, number[]>();
+    let lost = 0;
+    let duplicates = 0;
+    let delivered = 0;
+    for (const conn of report.received) {
+      const hotel = /hotel:([^&]+)/.exec(conn.path)![1]!;
+      const expected = byHotel.get(hotel) ?? [];
+      const seen = new Set<string>();
+      conn.ids.forEach((id, i) => {
+        if (seen.has(id)) {
+          duplicates++;
+          return;
+        }
+        seen.add(id);
+        const e = events.get(id);
+        // Steady state: events committed at least 2 s before the storm (later ones may be
+        // in flight when it cuts the sockets and arrive through the resume).
+        if (e && e.committedAt < stormAt - 2_000) {
+          latencies.push(conn.times[i]! - e.committedAt);
+          const w = Math.floor((e.committedAt - startedAt) / 2000);
+          windows.set(w, [...(windows.get(w) ?? []), conn.times[i]! - e.committedAt]);
+        }
+      });
+      delivered += seen.size;
+      lost += expected.filter((id) => !seen.has(id)).length;
+    }
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+    const byWindow = [...windows.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([w, l]) => {
+        l.sort((a, b) => a - b);
+        return `${w * 2}s:${l[Math.floor(0.99 * l.length)]!.toFixed(0)}`;
+      })
+      .join(' ');
+    return { p50: pct(50), p99: pct(99), lost, duplicates, delivered, byWindow };
+  });
+  const [o, r] = results;
+  console.log('\ncommit → client (steady state, before the storm), and deliveries over the whole run:');
+  for (const [name, x] of [
+    ['outstream (Kafka)', o!],
+    ['redis pub/sub SSE', r!],
+  ] as const) {
+    console.log(
+      `${name.padEnd(18)} p50 ${fmt(x.p50)}  p99 ${fmt(x.p99)}  delivered ${x.delivered}  ` +
+        `lost across the storm ${x.lost}  duplicates ${x.duplicates}`,
+    );
+  }
+  console.log(`p99 per 2 s window of commit time (ms), outstream: ${o!.byWindow}`);
+  console.log(`                                      redis:     ${r!.byWindow}`);
+  console.log(
+    `latency ratio outstream / redis: p50 ${(o!.p50 / r!.p50).toFixed(2)}×, p99 ${(o!.p99 / r!.p99).toFixed(2)}×`,
+  );
+  for (const g of [outGen!, redisGen!]) g.kill();
+  redis.disconnect();
+  await pool.end();
+}
+
+async function main() {
+  console.log(
+    `sse bench${quick ? ' (quick)' : ''}: ${connections} connections, heartbeat ${heartbeatMs} ms; ` +
+      `open-files limit 20,000 per process: ≤ ${perGenerator} sockets per generator process\n`,
+  );
+  const token = await mintToken({ secret, subject: 'bench', patterns: ['*'], ttlSeconds: 3_600 });
+  const gateway = await startOutstream();
+  await memory(token, gateway);
+  await latency(token, gateway);
+}
+
+main()
+  .catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill();
+  });

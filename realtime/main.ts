@@ -1,0 +1,35 @@
+import { pino } from 'pino';
+import { isOutstreamError } from '../core/errors.ts';
+import { loadGatewayConfig } from './server/config.ts';
+import { startGateway } from './server/gateway.ts';
+
+// `npm run sse`: one gateway node on SSE_PORT. SIGTERM/SIGINT drain it (clients resume on
+// another node, or on this one once restarted).
+async function main() {
+  const config = loadGatewayConfig(process.env);
+  const logger = pino({ level: config.logLevel, base: { service: 'outstream-sse' } });
+  if (config.devSecret) {
+    logger.warn(
+      'no SSE_JWT_SECRET or SSE_JWT_PUBLIC_KEYS: using the DEVELOPMENT secret (never in production)',
+    );
+  }
+  const gateway = await startGateway({ ...config.options, logger });
+  console.log(`outstream realtime gateway on http://${config.options.host}:${gateway.port} (demo: /demo/)`);
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    gateway.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        logger.error({ err: e }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  console.error(isOutstreamError(e) ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,179 @@
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { type Context, Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { Logger } from 'pino';
+import { ForbiddenChannelError, isOutstreamError, type OutstreamError } from '../../core/errors.ts';
+import type { Authenticator } from './auth.ts';
+import { grants, parseChannelList } from './channel-request.ts';
+import { SseConnection } from './connection.ts';
+import type { createDemoAssets } from './demo-assets.ts';
+import type { Hub } from './hub.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import type { GatewayTunables } from './options.ts';
+import type { createStreamStarter } from './resume.ts';
+import type { Router } from './router.ts';
+import { retryFrame } from './sse-frame.ts';
+
+/** What the HTTP layer needs from the rest of the gateway. */
+export interface AppDeps {
+  options: GatewayTunables;
+  auth: Authenticator;
+  hub: Hub;
+  router: Router;
+  starter: ReturnType<typeof createStreamStarter>;
+  metrics: GatewayMetrics;
+  assets: ReturnType<typeof createDemoAssets>;
+  logger: Logger;
+  nodeId: string;
+  /** Resolves once the node reads the log; streams wait for it (bounded). */
+  ready: () => Promise<boolean>;
+  isReady: () => boolean;
+  isDraining: () => boolean;
+}
+
+const statusOf: Record<string, 400 | 401 | 403> = {
+  UNAUTHORIZED: 401,
+  FORBIDDEN_CHANNEL: 403,
+  INVALID_CHANNELS: 400,
+};
+
+/**
+ * The gateway's HTTP surface (hono): `GET /v1/stream`, `/health`, `/metrics`, `/demo`. The
+ * stream handler authenticates and validates through hono, then writes the SSE stream straight
+ * to the Node response and tells the adapter so (`RESPONSE_ALREADY_SENT`).
+ */
+export function createApp(deps: AppDeps) {
+  const { options, hub, metrics, logger } = deps;
+  const app = new Hono<{ Bindings: HttpBindings }>();
+  const anyOrigin = options.corsOrigins.includes('*');
+
+  function corsHeaders(origin: string | undefined): Record<string, string> {
+    if (anyOrigin) return { 'access-control-allow-origin': '*' };
+    if (origin && options.corsOrigins.includes(origin)) {
+      return {
+        'access-control-allow-origin': origin,
+        'access-control-allow-credentials': 'true',
+        vary: 'Origin',
+      };
+    }
+    return {};
+  }
+
+  app.use('*', async (c, next) => {
+    const cors = corsHeaders(c.req.header('origin'));
+    if (c.req.method === 'OPTIONS') {
+      return c.body(null, 204, {
+        ...cors,
+        'access-control-allow-methods': 'GET, OPTIONS',
+        'access-control-allow-headers': 'Authorization, Last-Event-ID, Cache-Control',
+        'access-control-max-age': '600',
+      });
+    }
+    await next();
+    for (const [k, v] of Object.entries(cors)) c.res.headers.set(k, v);
+  });
+
+  const refuse = (c: Context, status: 400 | 401 | 403 | 503, body: Record<string, unknown>) => {
+    metrics.rejected.inc({ status: String(status) });
+    const headers: Record<string, string> = {};
+    if (status === 401) headers['www-authenticate'] = 'Bearer realm="outstream"';
+    if (status === 503) headers['retry-after'] = '2';
+    return c.json(body, status, headers);
+  };
+
+  app.get('/v1/stream', async (c) => {
+    if (deps.isDraining())
+      return refuse(c, 503, { error: 'DRAINING', message: 'this node is shutting down' });
+    if (hub.size >= options.maxConnections) {
+      return refuse(c, 503, {
+        error: 'CONNECTION_LIMIT',
+        message: `this node holds ${options.maxConnections} streams`,
+      });
+    }
+    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const token = bearer ?? getCookie(c, options.cookieName) ?? c.req.query('token');
+    let channels: ReturnType<typeof parseChannelList>;
+    let grant: Awaited<ReturnType<Authenticator['authenticate']>>;
+    try {
+      grant = await deps.auth.authenticate(token);
+      channels = parseChannelList(c.req.query('channels'), options.maxChannels);
+      const forbidden = channels.filter((ch) => !grants(grant.patterns, ch)).map((ch) => ch.channel);
+      if (forbidden.length > 0) throw new ForbiddenChannelError(forbidden);
+    } catch (e) {
+      const status = isOutstreamError(e) ? statusOf[e.code] : undefined;
+      if (status === undefined) throw e;
+      const err = e as OutstreamError;
+      return refuse(c, status, {
+        error: err.code,
+        message: err.message,
+        ...(e instanceof ForbiddenChannelError ? { channels: e.channels } : {}),
+      });
+    }
+    if (!deps.isReady() && !(await deps.ready())) {
+      return refuse(c, 503, { error: 'STARTING', message: 'this node is not reading the log yet' });
+    }
+    // The header is newer than the query: a client opened with ?lastEventId= sends the header
+    // on its own reconnects.
+    const lastEventId = c.req.header('last-event-id') || c.req.query('lastEventId') || undefined;
+    const res = c.env.outgoing;
+    const topics = [...new Set(channels.flatMap((ch) => [...deps.router.topicsOf(ch.kind)]))].sort();
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+      ...corsHeaders(c.req.header('origin')),
+    });
+    c.env.incoming.socket.setNoDelay(true);
+    const conn = new SseConnection({
+      res,
+      channels,
+      topics,
+      subject: grant.subject,
+      expiresAt: grant.expiresAt,
+      maxBufferBytes: options.maxBufferBytes,
+      slowClientMs: options.slowClientMs,
+      onClose: (closed, reason) => {
+        hub.unregister(closed);
+        if (reason !== 'client-closed') metrics.disconnects.inc({ reason });
+      },
+    });
+    // ±50 % jitter: a node's clients do not all come back in the same instant.
+    conn.write(retryFrame(options.retryMs * (0.5 + Math.random())));
+    deps.starter.start(conn, lastEventId).catch((e: unknown) => {
+      logger.error({ err: e, conn: conn.id }, 'stream failed');
+      res.destroy();
+    });
+    return RESPONSE_ALREADY_SENT;
+  });
+
+  app.get('/health', (c) => {
+    const state = deps.isDraining() ? 'draining' : deps.isReady() ? 'ok' : 'starting';
+    return c.json({ status: state, node: deps.nodeId, connections: hub.size }, state === 'ok' ? 200 : 503);
+  });
+
+  app.get('/metrics', async (c) => {
+    return c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+  });
+
+  if (options.demo) {
+    const js = { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' };
+    app.get('/demo', (c) => c.redirect('/demo/'));
+    app.get('/demo/', async (c) => c.html((await deps.assets.page()) ?? 'demo page missing'));
+    app.get('/demo/:file', async (c) => {
+      const code = await deps.assets.script('demo', c.req.param('file'));
+      return code === undefined ? c.notFound() : c.body(code, 200, js);
+    });
+    app.get('/client/:file', async (c) => {
+      const code = await deps.assets.script('client', c.req.param('file'));
+      return code === undefined ? c.notFound() : c.body(code, 200, js);
+    });
+  }
+
+  app.onError((e, c) => {
+    logger.error({ err: e }, 'request failed');
+    return c.json({ error: 'INTERNAL', message: 'internal error' }, 500);
+  });
+
+  return app;
+}

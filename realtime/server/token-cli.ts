@@ -1,0 +1,46 @@
+import { parseArgs } from 'node:util';
+import { isOutstreamError } from '../../core/errors.ts';
+import { mintToken } from './auth.ts';
+import { devSecret } from './options.ts';
+
+// `npm run -s token -- --sub u1 --channels 'hotel:1,user:u1' [--ttl 3600]`: prints an HS256
+// token signed with SSE_JWT_SECRET, or with the development secret when it is unset (the
+// gateway accepts that one only when it has no key configured either: development only).
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      sub: { type: 'string' },
+      channels: { type: 'string' },
+      ttl: { type: 'string', default: '3600' },
+      issuer: { type: 'string' },
+      audience: { type: 'string' },
+    },
+  });
+  const ttl = Number(values.ttl);
+  if (!values.sub || !values.channels || !Number.isInteger(ttl)) {
+    console.error(
+      "usage: npm run -s token -- --sub <user> --channels 'hotel:1,user:u1|hotel:*|*' [--ttl seconds]",
+    );
+    process.exit(2);
+  }
+  const secret = process.env.SSE_JWT_SECRET || devSecret;
+  const issuer = values.issuer ?? process.env.SSE_JWT_ISSUER;
+  const audience = values.audience ?? process.env.SSE_JWT_AUDIENCE;
+  const token = await mintToken({
+    secret,
+    subject: values.sub,
+    patterns: values.channels
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+    ttlSeconds: ttl,
+    ...(issuer ? { issuer } : {}),
+    ...(audience ? { audience } : {}),
+  });
+  console.log(token);
+}
+
+main().catch((e: unknown) => {
+  console.error(isOutstreamError(e) ? e.message : e);
+  process.exit(1);
+});
