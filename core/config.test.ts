@@ -38,4 +38,14 @@ describe('loadConfig', () => {
     const message = (error as Error).message;
     for (const key of ['KAFKA_BROKERS', 'DATABASE_URL', 'SSE_PORT']) expect(message).toContain(key);
   });
+
+  it('points mail at SMTP_URL (smtp:// or smtps://); the local SMTP sink is external only when it differs', () => {
+    expect(loadConfig({}).smtp).toEqual({ url: localUrls.SMTP_URL, sinkUrl: localUrls.SMTP_SINK_URL });
+    expect(loadConfig({ SMTP_URL: localUrls.SMTP_URL }).stack.external.smtp).toBe(false);
+    const real = loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.com:465' });
+    expect([real.smtp.url, real.stack.external.smtp]).toEqual(['smtps://u:p@mail.example.com:465', true]);
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example.com' })).toThrow(
+      /SMTP_URL must be smtp:\/\/ or smtps:\/\//,
+    );
+  });
 });

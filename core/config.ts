@@ -15,10 +15,12 @@ export const localPorts = {
   registry: 58081,
   registryManagement: 59001,
   sse: 58090,
+  smtp: 58025,
+  smtpSink: 58026,
 } as const;
 
 /** The components of the stack, in start order. */
-export const components = ['postgres', 'redis', 'kafka', 'registry', 'connect'] as const;
+export const components = ['postgres', 'redis', 'kafka', 'smtp', 'registry', 'connect'] as const;
 export type Component = (typeof components)[number];
 
 const url = (name: string) =>
@@ -38,6 +40,12 @@ const envSchema = z.object({
   CONNECT_DATABASE_URL: url('CONNECT_DATABASE_URL').optional(),
   DATABASE_URL: url('DATABASE_URL').optional(),
   REDIS_URL: url('REDIS_URL').optional(),
+  SMTP_URL: url('SMTP_URL')
+    .refine((v) => !URL.canParse(v) || /^smtps?:$/.test(new URL(v).protocol), {
+      message: 'SMTP_URL must be smtp:// or smtps://',
+    })
+    .optional(),
+  SMTP_SINK_URL: url('SMTP_SINK_URL').optional(),
   SSE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   OUTSTREAM_STACK_DIR: z.string().trim().min(1).optional(),
   OUTSTREAM_CLIENT_ID: z.string().trim().min(1).optional(),
@@ -59,6 +67,11 @@ export interface OutstreamConfig {
   };
   database: { url: string };
   redis: { url: string };
+  /**
+   * Outgoing mail. `url` is an SMTP server (`smtp://user:pass@host:587`); `sinkUrl` is the
+   * HTTP API of the local stack's SMTP sink, where received mail can be read back.
+   */
+  smtp: { url: string; sinkUrl: string };
   sse: { port: number };
   stack: {
     /** State directory of the local stack (data, logs, resolved jars). */
@@ -75,6 +88,8 @@ export const localUrls = {
   CONNECT_URL: `http://127.0.0.1:${localPorts.connect}`,
   DATABASE_URL: `postgres://outstream:outstream@127.0.0.1:${localPorts.postgres}/outstream`,
   REDIS_URL: `redis://127.0.0.1:${localPorts.redis}`,
+  SMTP_URL: `smtp://127.0.0.1:${localPorts.smtp}`,
+  SMTP_SINK_URL: `http://127.0.0.1:${localPorts.smtpSink}`,
 } as const;
 
 /**
@@ -106,6 +121,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     },
     database: { url: e.DATABASE_URL ?? localUrls.DATABASE_URL },
     redis: { url: e.REDIS_URL ?? localUrls.REDIS_URL },
+    smtp: {
+      url: e.SMTP_URL ?? localUrls.SMTP_URL,
+      sinkUrl: e.SMTP_SINK_URL ?? localUrls.SMTP_SINK_URL,
+    },
     sse: { port: e.SSE_PORT ?? localPorts.sse },
     stack: {
       dir: path.resolve(cwd, e.OUTSTREAM_STACK_DIR ?? '.stack'),
@@ -114,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       external: {
         postgres: isExternal(e.DATABASE_URL, localUrls.DATABASE_URL),
         redis: isExternal(e.REDIS_URL, localUrls.REDIS_URL),
+        smtp: isExternal(e.SMTP_URL, localUrls.SMTP_URL),
         kafka: isExternal(e.KAFKA_BROKERS, localUrls.KAFKA_BROKERS),
         registry: isExternal(e.SCHEMA_REGISTRY_URL, localUrls.SCHEMA_REGISTRY_URL),
         connect: isExternal(e.CONNECT_URL, localUrls.CONNECT_URL),
@@ -134,6 +154,8 @@ export function configToEnv(config: OutstreamConfig): string {
     CONNECT_URL: config.connect.url,
     DATABASE_URL: config.database.url,
     REDIS_URL: config.redis.url,
+    SMTP_URL: config.smtp.url,
+    SMTP_SINK_URL: config.smtp.sinkUrl,
     SSE_PORT: String(config.sse.port),
   };
   return Object.entries(lines)

@@ -61,6 +61,15 @@ export class ConfigError extends OutstreamError {
   }
 }
 
+/** A command was called with missing or invalid arguments; `issues` name each one. */
+export class InvalidArgumentError extends OutstreamError {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super(ErrorCode.invalidArgument, `invalid arguments:\n  - ${issues.join('\n  - ')}`);
+    this.issues = issues;
+  }
+}
+
 /** One offending field of an event payload. */
 export interface FieldIssue {
   /** Dotted path from the payload root, e.g. `guest.email` or `rooms[2].id`. */

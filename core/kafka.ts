@@ -3,7 +3,7 @@ import { fixRequestQueueTimerLoop } from './kafkajs-fixes.ts';
 
 // kafkajs is CommonJS: Node's ESM loader does not detect every named export (e.g.
 // ConfigResourceTypes), the default export has them all. Import kafkajs values from here.
-const { ConfigResourceTypes, Partitioners } = kafkajs;
+const { AssignerProtocol, ConfigResourceTypes, Partitioners } = kafkajs;
 const KafkaLogLevel = kafkajs.logLevel;
 
 // kafkajs #1556: idle connections spin a 1 ms timer loop; fixed before any client exists.
@@ -41,4 +41,4 @@ export function createKafka(options: KafkaOptions): Kafka {
   return new kafkajs.Kafka(config);
 }
 
-export { ConfigResourceTypes, KafkaLogLevel, Partitioners };
+export { AssignerProtocol, ConfigResourceTypes, KafkaLogLevel, Partitioners };

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { connectorStatus } from '../connect/apply-connector.ts';
 import { loadConfig } from '../core/config.ts';
 import { withClient } from '../core/db.ts';
-import { ConfigError, isOutstreamError } from '../core/errors.ts';
+import { ConfigError, ErrorCode, InvalidArgumentError, isOutstreamError } from '../core/errors.ts';
 import { pruneOutbox, slotLag } from './outbox/slot.ts';
 import { runConnectorApply, runMigrations, runTopicsApply, setupPlatform } from './setup.ts';
 
@@ -17,18 +17,22 @@ const usage = `usage: npm run infra -- <area> <command> [flags]
   connector apply             create or update the outbox connector, wait for its task
   connector status            the connector's and its task's state, and the WAL its slot holds
   outbox prune [--older-than 1h] [--keys-older-than 7d]
-                              delete retained outbox rows and old idempotency keys`;
+                              delete retained outbox rows and old idempotency keys
+  lag [--group g] [--all] [--summary] [--json]
+                              per consumer group and partition: committed offset, log end, lag,
+                              owner; group state and members (npm run lag)
+  dlq list [--group g] [--topic t] [--show N] [--payload] [--all] [--json]
+                              dead-letter topics, their counts and what is not replayed yet;
+                              --show N decodes the last N of each (why, where from, which error)
+  dlq replay --group g [--topic t] [--yes] [--dry-run] [--from-start] [--definition d] [--timeout 10m]
+                              re-runs the group's dead letters through its own handlers (never
+                              the source topic); without --yes only prints what it would replay
+  dlq blocked [--group g]     keys held back by block-key groups (Postgres store)
+  dlq release-key --group g --topic t --key k [--force]
+                              releases a blocked key; refuses while it has dead letters to replay`;
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'allow-repartition': { type: 'boolean', default: false },
-      'older-than': { type: 'string', default: '1h' },
-      'keys-older-than': { type: 'string', default: '7d' },
-    },
-  });
+  const { positionals, values } = parseFlags(argv);
   const config = loadConfig(process.env);
   const log = (l: string) => console.log(l);
   const [area, command] = positionals;
@@ -86,9 +90,50 @@ async function main(argv: string[]): Promise<number> {
       log(`outbox: deleted ${r.rows} rows and ${r.keys} idempotency keys`);
       return 0;
     }
+    case 'lag':
+      // Loaded on demand: the other commands need none of the consumer framework.
+      return (await import('./ops/commands.ts')).lagCommand(config, values, log);
+    case 'dlq list':
+    case 'dlq replay':
+    case 'dlq blocked':
+    case 'dlq release-key': {
+      const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout);
+      return (await import('./ops/commands.ts')).dlqCommand(command, config, { ...values, timeoutMs }, log);
+    }
     default:
       console.error(usage);
       return 2;
+  }
+}
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'allow-repartition': { type: 'boolean', default: false },
+        'older-than': { type: 'string', default: '1h' },
+        'keys-older-than': { type: 'string', default: '7d' },
+        group: { type: 'string' },
+        topic: { type: 'string' },
+        key: { type: 'string' },
+        show: { type: 'string' },
+        definition: { type: 'string' },
+        timeout: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
+        summary: { type: 'boolean', default: false },
+        payload: { type: 'boolean', default: false },
+        yes: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        'from-start': { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
+      },
+    });
+  } catch (e) {
+    // node:util's parse errors (unknown flag, missing value) name the flag: pass them on typed.
+    throw new InvalidArgumentError([e instanceof Error ? e.message : String(e)]);
   }
 }
 
@@ -105,6 +150,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
     console.error(isOutstreamError(e) ? e.message : e);
-    process.exit(1);
+    process.exit(isOutstreamError(e, ErrorCode.invalidArgument) ? 2 : 1);
   },
 );

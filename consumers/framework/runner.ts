@@ -41,6 +41,12 @@ export interface RunnerDeps {
   drainTimeoutMs: number;
   startTimeoutMs: number;
   tuning: KafkaConsumerTuning;
+  /**
+   * Where to stop reading a partition (dead-letter replays stop at the end they saw): records
+   * at or past this offset are not started, and the partition is paused there. Undefined
+   * (the default, and for any partition it returns undefined for): read on forever.
+   */
+  stopAt?: (topic: string, partition: number) => bigint | undefined;
 }
 
 // Errors after which this member's generation is over (or about to be): stop, then rejoin.
@@ -98,6 +104,7 @@ export function createRunner(deps: RunnerDeps) {
     commitOffsetsIfNecessary,
     isRunning,
     isStale,
+    pause,
   }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const batchEpoch = epoch;
@@ -123,8 +130,15 @@ export function createRunner(deps: RunnerDeps) {
     const tracker = createOffsetTracker();
     let scheduledAll = true;
     const tasks: Promise<void>[] = [];
+    const stopAt = deps.stopAt?.(topic, partition);
     for (const message of batch.messages) {
       if (stopping()) {
+        scheduledAll = false;
+        break;
+      }
+      if (stopAt !== undefined && BigInt(message.offset) >= stopAt) {
+        // Fetching stops here; what was started below still commits (its low watermark).
+        pause();
         scheduledAll = false;
         break;
       }

@@ -7,12 +7,13 @@ import { kafka } from './components/kafka.ts';
 import { postgres } from './components/postgres.ts';
 import { redis } from './components/redis.ts';
 import { registry } from './components/registry.ts';
+import { smtp } from './components/smtp.ts';
 import { findTools, requireTools } from './prerequisites.ts';
 import { tail } from './processes.ts';
 
 /** Start order: each stage starts in parallel once the previous one is healthy. */
 const stages: readonly (readonly ComponentRunner[])[] = [
-  [postgres, redis, kafka],
+  [postgres, redis, kafka, smtp],
   [registry, connect],
 ];
 const runners = stages.flat();

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../core/config.ts';
+import { createKafka } from '../../core/kafka.ts';
+import { createSchemaRegistry } from '../../core/schema-registry.ts';
+import { type AnyEmitInput, createEmitter, createSchemaIds, type Emitted } from '../../producers/index.ts';
+import { samples } from '../../schemas/index.ts';
+import { withTx } from '../../test/db.ts';
+import { firstOffsets, rewindGroup, startTestGroup, type TestGroup } from '../../test/groups.ts';
+import { createEventDecoder } from '../decoder.ts';
+import { analytics } from './definition.ts';
+import { rebuildAnalytics } from './rebuild.ts';
+import { type AnalyticsReport, formatReport, queryReport } from './report.ts';
+
+const config = loadConfig(process.env);
+const kafka = createKafka(config.kafka);
+const registry = createSchemaRegistry({ url: config.registry.url });
+const emitter = createEmitter({ schemaIds: createSchemaIds(registry) });
+const run = randomUUID().slice(0, 8);
+const hotelId = `a-${run}`;
+let pool: pg.Pool;
+let group: TestGroup;
+let emitted: Emitted[] = [];
+
+function bookingEvents(): AnyEmitInput[] {
+  const ids = [randomUUID(), randomUUID(), randomUUID()];
+  const base = { hotelId, guestId: randomUUID() };
+  const ev = <K extends AnyEmitInput['type']>(type: K, bookingId: string, extra: object = {}) =>
+    ({
+      type,
+      aggregateId: bookingId,
+      payload: { ...samples[type], ...base, bookingId, ...extra },
+    }) as AnyEmitInput;
+  return [
+    ev('booking.created', ids[0]!),
+    ev('booking.created', ids[1]!),
+    ev('booking.created', ids[2]!),
+    // 0.10 + 0.20 is 0.30 here: numeric, never float.
+    ev('booking.confirmed', ids[0]!, { totalAmount: '0.10' }),
+    ev('booking.confirmed', ids[1]!, { totalAmount: '0.20' }),
+    ev('booking.cancelled', ids[1]!, { refundAmount: '0.05' }),
+    ev('booking.checked_in', ids[0]!),
+    ev('booking.checked_out', ids[0]!, { finalAmount: '100.01' }),
+    {
+      type: 'room.status_changed',
+      aggregateId: `${hotelId}-204`,
+      payload: { ...samples['room.status_changed'], hotelId, roomId: `${hotelId}-204` },
+    },
+  ];
+}
+
+const report = (schema?: string) =>
+  queryReport(
+    pool,
+    { hotelId, from: new Date(Date.now() - 86_400_000), to: new Date(Date.now() + 86_400_000) },
+    schema,
+  );
+
+beforeAll(async () => {
+  pool = new pg.Pool({ connectionString: config.database.url });
+  group = await startTestGroup(analytics);
+  emitted = await withTx(pool, (tx) => emitter.emitMany(tx, bookingEvents()));
+  await group.settled(emitted.map((e) => e.eventId));
+});
+afterAll(async () => {
+  await group?.stop();
+  await pool?.query('DROP SCHEMA IF EXISTS analytics_rebuild_test CASCADE');
+  await pool?.end();
+});
+
+const expected = {
+  events: {
+    'booking.created': 3,
+    'booking.confirmed': 2,
+    'booking.cancelled': 1,
+    'booking.checked_in': 1,
+    'booking.checked_out': 1,
+    'room.status_changed': 1,
+  },
+  totalEvents: 9,
+  funnel: { created: 3, confirmed: 2, checkedIn: 1, checkedOut: 1, cancelled: 1 },
+  revenue: [{ currency: 'EUR', booked: '0.30', refunded: '0.05', settled: '100.01', net: '0.25' }],
+};
+
+describe('analytics group', () => {
+  it('counts events per type, the booking funnel and exact revenue for the hotel', async () => {
+    const r = await report();
+    expect(r.hotels).toEqual([{ hotelId, ...expected }]);
+    const text = formatReport(r);
+    expect(text).toContain(`hotel ${hotelId} — 9 events`);
+    expect(text).toMatch(/EUR\s+0\.30\s+0\.05\s+0\.25\s+100\.01/);
+  });
+
+  it('answers the JSON endpoint by hotel and time range, and names bad parameters', async () => {
+    const base = `http://127.0.0.1:${group.port}/analytics/report`;
+    const ok = await fetch(`${base}?hotel=${hotelId}`);
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as AnalyticsReport).hotels[0]).toMatchObject(expected);
+    const empty = (await (
+      await fetch(`${base}?hotel=${hotelId}&from=2020-01-01&to=2020-01-31`)
+    ).json()) as AnalyticsReport;
+    expect(empty.hotels[0]).toMatchObject({ totalEvents: 0, revenue: [] });
+    const bad = await fetch(`${base}?from=yesterday&to=2020-13-45`);
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as { error: string; issues: string[] };
+    expect(body.error).toBe('INVALID_ARGUMENT');
+    expect(body.issues.join('\n')).toMatch(/^from: .*\nto: /);
+  });
+
+  it('a replay (offsets reset) changes no total', async () => {
+    const records = group.processed.filter((p) => emitted.some((e) => e.eventId === p.eventId));
+    await group.stop();
+    for (const topic of new Set(records.map((r) => r.topic))) {
+      await rewindGroup(kafka, group.group, topic, firstOffsets(records.filter((r) => r.topic === topic)));
+    }
+    group = await startTestGroup(analytics, { group: group.group });
+    await group.settled(emitted.map((e) => e.eventId));
+    expect((await report()).hotels).toEqual([{ hotelId, ...expected }]);
+    const duplicates = await group.consumer.metrics.getSingleMetricAsString(
+      'outstream_analytics_duplicates_total',
+    );
+    expect(duplicates).toMatch(/ ([1-9]\d*)$/m);
+  });
+
+  it('rebuild recomputes the same totals from the start of the topics into fresh tables', async () => {
+    const r = await rebuildAnalytics({
+      kafka,
+      decoder: createEventDecoder(registry),
+      pool,
+      target: 'analytics_rebuild_test',
+    });
+    expect(r.events).toBeGreaterThanOrEqual(emitted.length);
+    expect((await report('analytics_rebuild_test')).hotels).toEqual([{ hotelId, ...expected }]);
+  });
+});

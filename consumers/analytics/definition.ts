@@ -1,0 +1,27 @@
+import pg from 'pg';
+import type { GroupDefinition } from '../runtime/run-group.ts';
+import { analyticsGroup, analyticsHandlers, createAnalyticsMetrics } from './group.ts';
+import { analyticsApi } from './http.ts';
+
+/**
+ * The analytics group as a runnable (`npm run consumer -- analytics`). Its health server
+ * also answers `GET /analytics/report` (default port 58103).
+ */
+export const analytics: GroupDefinition = {
+  name: analyticsGroup,
+  healthPort: 58103,
+  // Totals count everything the topics hold, the same as `analytics rebuild`.
+  startAt: 'beginning',
+  async build({ config, metricsRegistry }) {
+    const pool = new pg.Pool({ connectionString: config.database.url, max: 6 });
+    return {
+      options: {
+        handlers: analyticsHandlers({ pool, metrics: createAnalyticsMetrics(metricsRegistry) }),
+        // Events in flight are what a transaction can batch: more of them, bigger batches.
+        inFlight: 1000,
+      },
+      routes: analyticsApi(pool),
+      close: () => pool.end(),
+    };
+  },
+};

@@ -1,0 +1,47 @@
+import pg from 'pg';
+import { z } from 'zod';
+import { ConfigError } from '../../core/errors.ts';
+import { createEmitter, createSchemaIds } from '../../producers/index.ts';
+import type { GroupDefinition } from '../runtime/run-group.ts';
+import { createNotificationMetrics, notificationHandlers, notificationsGroup } from './group.ts';
+import { createMailer } from './mailer.ts';
+
+const envSchema = z.object({
+  NOTIFICATIONS_FROM: z.string().trim().min(3).default('Outstream Hotels <no-reply@outstream.test>'),
+  NOTIFICATIONS_MESSAGE_ID_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/, 'must be a domain name')
+    .default('notifications.outstream.test'),
+});
+
+/**
+ * The notifications group as a runnable (`npm run consumer -- notifications`). Mail goes to
+ * `SMTP_URL` (the local stack's sink by default), from `NOTIFICATIONS_FROM`.
+ */
+export const notifications: GroupDefinition = {
+  name: notificationsGroup,
+  healthPort: 58101,
+  startAt: 'end',
+  async build({ config, env, registry, metricsRegistry }) {
+    const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v)));
+    if (!parsed.success)
+      throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    const pool = new pg.Pool({ connectionString: config.database.url, max: 12 });
+    const mailer = createMailer({ url: config.smtp.url, from: parsed.data.NOTIFICATIONS_FROM });
+    const emitter = createEmitter({ schemaIds: createSchemaIds(registry) });
+    return {
+      options: {
+        handlers: notificationHandlers({
+          deps: { pool, emitter, mailer, messageIdDomain: parsed.data.NOTIFICATIONS_MESSAGE_ID_DOMAIN },
+          metrics: createNotificationMetrics(metricsRegistry),
+        }),
+        // Events in flight share inbox transactions (group commit): more of them, fewer commits.
+        inFlight: 256,
+      },
+      async close() {
+        mailer.close();
+        await pool.end();
+      },
+    };
+  },
+};
