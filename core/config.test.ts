@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configToEnv, loadConfig, localUrls } from './config.ts';
+import { configToEnv, loadConfig, localPorts, localUrls } from './config.ts';
 import { ErrorCode, isOutstreamError } from './errors.ts';
 
 describe('loadConfig', () => {
@@ -25,6 +25,15 @@ describe('loadConfig', () => {
     const lines = configToEnv(loadConfig({}));
     const env = Object.fromEntries(lines.split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
     expect(Object.values(loadConfig(env).stack.external).some(Boolean)).toBe(false);
+  });
+
+  it('shifts every local port by OUTSTREAM_PORT_OFFSET, so two checkouts can run two stacks', () => {
+    const c = loadConfig({ OUTSTREAM_PORT_OFFSET: '1000' });
+    expect(c.stack.ports.kafka).toBe(localPorts.kafka + 1000);
+    expect(c.kafka.brokers).toEqual([`127.0.0.1:${localPorts.kafka + 1000}`]);
+    expect(c.database.url).toContain(`:${localPorts.postgres + 1000}/`);
+    expect(c.sse.port).toBe(localPorts.sse + 1000);
+    expect(Object.values(c.stack.external).some(Boolean)).toBe(false);
   });
 
   it('names every bad variable in one typed error', () => {

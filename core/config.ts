@@ -5,6 +5,7 @@ import { ConfigError } from './errors.ts';
 /**
  * Ports of the local stack (`npm run stack:up`). They sit far from the standard ports so
  * that the stack never collides with a machine's own PostgreSQL, Redis or Kafka.
+ * `OUTSTREAM_PORT_OFFSET` shifts them all, so that two checkouts can run two stacks.
  */
 export const localPorts = {
   postgres: 55432,
@@ -48,6 +49,7 @@ const envSchema = z.object({
   SMTP_SINK_URL: url('SMTP_SINK_URL').optional(),
   SSE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   OUTSTREAM_STACK_DIR: z.string().trim().min(1).optional(),
+  OUTSTREAM_PORT_OFFSET: z.coerce.number().int().min(-50000).max(5000).optional(),
   OUTSTREAM_CLIENT_ID: z.string().trim().min(1).optional(),
   OUTSTREAM_CONNECTOR_NAME: z
     .string()
@@ -76,21 +78,36 @@ export interface OutstreamConfig {
   stack: {
     /** State directory of the local stack (data, logs, resolved jars). */
     dir: string;
+    /** Ports of the local components (shifted by OUTSTREAM_PORT_OFFSET). */
+    ports: LocalPorts;
     /** Components pointed at an external URL: the local stack neither starts nor stops them. */
     external: Record<Component, boolean>;
   };
 }
 
-/** The connection settings of the local stack, as environment lines. */
-export const localUrls = {
-  KAFKA_BROKERS: `127.0.0.1:${localPorts.kafka}`,
-  SCHEMA_REGISTRY_URL: `http://127.0.0.1:${localPorts.registry}/apis/ccompat/v7`,
-  CONNECT_URL: `http://127.0.0.1:${localPorts.connect}`,
-  DATABASE_URL: `postgres://outstream:outstream@127.0.0.1:${localPorts.postgres}/outstream`,
-  REDIS_URL: `redis://127.0.0.1:${localPorts.redis}`,
-  SMTP_URL: `smtp://127.0.0.1:${localPorts.smtp}`,
-  SMTP_SINK_URL: `http://127.0.0.1:${localPorts.smtpSink}`,
-} as const;
+/** The local stack's ports. */
+export type LocalPorts = { readonly [K in keyof typeof localPorts]: number };
+
+/** The local ports shifted by `offset`. */
+export function portsFor(offset: number): LocalPorts {
+  return Object.fromEntries(Object.entries(localPorts).map(([k, v]) => [k, v + offset])) as LocalPorts;
+}
+
+/** The connection settings of a local stack on `ports`, as environment lines. */
+export function localUrlsFor(ports: LocalPorts) {
+  return {
+    KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
+    SCHEMA_REGISTRY_URL: `http://127.0.0.1:${ports.registry}/apis/ccompat/v7`,
+    CONNECT_URL: `http://127.0.0.1:${ports.connect}`,
+    DATABASE_URL: `postgres://outstream:outstream@127.0.0.1:${ports.postgres}/outstream`,
+    REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
+    SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
+    SMTP_SINK_URL: `http://127.0.0.1:${ports.smtpSink}`,
+  } as const;
+}
+
+/** The connection settings of the local stack on its default ports. */
+export const localUrls = localUrlsFor(localPorts);
 
 /**
  * Parses the environment once, at the edge of a runnable. A variable that is set points
@@ -108,35 +125,38 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  const ports = portsFor(e.OUTSTREAM_PORT_OFFSET ?? 0);
+  const local = localUrlsFor(ports);
   return {
     kafka: {
-      brokers: (e.KAFKA_BROKERS ?? localUrls.KAFKA_BROKERS).split(','),
+      brokers: (e.KAFKA_BROKERS ?? local.KAFKA_BROKERS).split(','),
       clientId: e.OUTSTREAM_CLIENT_ID ?? 'outstream',
     },
-    registry: { url: e.SCHEMA_REGISTRY_URL ?? localUrls.SCHEMA_REGISTRY_URL },
+    registry: { url: e.SCHEMA_REGISTRY_URL ?? local.SCHEMA_REGISTRY_URL },
     connect: {
-      url: e.CONNECT_URL ?? localUrls.CONNECT_URL,
+      url: e.CONNECT_URL ?? local.CONNECT_URL,
       connectorName: e.OUTSTREAM_CONNECTOR_NAME ?? 'outstream-outbox',
-      databaseUrl: e.CONNECT_DATABASE_URL ?? e.DATABASE_URL ?? localUrls.DATABASE_URL,
+      databaseUrl: e.CONNECT_DATABASE_URL ?? e.DATABASE_URL ?? local.DATABASE_URL,
     },
-    database: { url: e.DATABASE_URL ?? localUrls.DATABASE_URL },
-    redis: { url: e.REDIS_URL ?? localUrls.REDIS_URL },
+    database: { url: e.DATABASE_URL ?? local.DATABASE_URL },
+    redis: { url: e.REDIS_URL ?? local.REDIS_URL },
     smtp: {
-      url: e.SMTP_URL ?? localUrls.SMTP_URL,
-      sinkUrl: e.SMTP_SINK_URL ?? localUrls.SMTP_SINK_URL,
+      url: e.SMTP_URL ?? local.SMTP_URL,
+      sinkUrl: e.SMTP_SINK_URL ?? local.SMTP_SINK_URL,
     },
-    sse: { port: e.SSE_PORT ?? localPorts.sse },
+    sse: { port: e.SSE_PORT ?? ports.sse },
     stack: {
       dir: path.resolve(cwd, e.OUTSTREAM_STACK_DIR ?? '.stack'),
+      ports,
       // A variable equal to the local stack's own value (as `stack:env` prints it) is not
       // external: `eval "$(npm run -s stack:env)"` must not turn the stack off.
       external: {
-        postgres: isExternal(e.DATABASE_URL, localUrls.DATABASE_URL),
-        redis: isExternal(e.REDIS_URL, localUrls.REDIS_URL),
-        smtp: isExternal(e.SMTP_URL, localUrls.SMTP_URL),
-        kafka: isExternal(e.KAFKA_BROKERS, localUrls.KAFKA_BROKERS),
-        registry: isExternal(e.SCHEMA_REGISTRY_URL, localUrls.SCHEMA_REGISTRY_URL),
-        connect: isExternal(e.CONNECT_URL, localUrls.CONNECT_URL),
+        postgres: isExternal(e.DATABASE_URL, local.DATABASE_URL),
+        redis: isExternal(e.REDIS_URL, local.REDIS_URL),
+        smtp: isExternal(e.SMTP_URL, local.SMTP_URL),
+        kafka: isExternal(e.KAFKA_BROKERS, local.KAFKA_BROKERS),
+        registry: isExternal(e.SCHEMA_REGISTRY_URL, local.SCHEMA_REGISTRY_URL),
+        connect: isExternal(e.CONNECT_URL, local.CONNECT_URL),
       },
     },
   };

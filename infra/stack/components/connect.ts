@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { localPorts, type OutstreamConfig } from '../../../core/config.ts';
+import type { OutstreamConfig } from '../../../core/config.ts';
 import { resolveJars } from '../maven.ts';
 import { runningPid, startDetached, stopPid } from '../processes.ts';
 import { type ComponentRunner, httpOk, paths } from './component.ts';
@@ -34,7 +34,7 @@ function workerProperties(config: OutstreamConfig, pluginPath: string): string {
     // Debezium acknowledges WAL positions to PostgreSQL when offsets are flushed: a short
     // interval keeps the replication slot from holding WAL longer than needed.
     'offset.flush.interval.ms': 1_000,
-    listeners: `http://127.0.0.1:${localPorts.connect}`,
+    listeners: `http://127.0.0.1:${config.stack.ports.connect}`,
     'rest.advertised.host.name': '127.0.0.1',
     'plugin.path': pluginPath,
     // Plugins declare themselves through ServiceLoader manifests: scanning is 25x faster.

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { localPorts, type OutstreamConfig } from '../../../core/config.ts';
+import type { LocalPorts, OutstreamConfig } from '../../../core/config.ts';
 import { StackError } from '../../../core/errors.ts';
 import { createKafka, KafkaLogLevel } from '../../../core/kafka.ts';
 import { resolveJars } from '../maven.ts';
@@ -44,13 +44,13 @@ function kafkaPaths(config: OutstreamConfig) {
 }
 
 /** Broker settings: one combined KRaft node tuned for a developer's machine. */
-function serverProperties(dataDir: string): string {
+function serverProperties(dataDir: string, ports: LocalPorts): string {
   const props: Record<string, string | number> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
-    'controller.quorum.voters': `1@127.0.0.1:${localPorts.kafkaController}`,
-    listeners: `PLAINTEXT://127.0.0.1:${localPorts.kafka},CONTROLLER://127.0.0.1:${localPorts.kafkaController}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${localPorts.kafka}`,
+    'controller.quorum.voters': `1@127.0.0.1:${ports.kafkaController}`,
+    listeners: `PLAINTEXT://127.0.0.1:${ports.kafka},CONTROLLER://127.0.0.1:${ports.kafkaController}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${ports.kafka}`,
     'controller.listener.names': 'CONTROLLER',
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'inter.broker.listener.name': 'PLAINTEXT',
@@ -89,7 +89,7 @@ export const kafka: ComponentRunner = {
     const p = kafkaPaths(config);
     mkdirSync(p.data, { recursive: true });
     await resolveJars('kafka', p.jars);
-    writeFileSync(p.properties, serverProperties(p.data));
+    writeFileSync(p.properties, serverProperties(p.data, config.stack.ports));
     writeFileSync(p.log4j, log4j2Xml(['kafka.server.KafkaRaftServer', 'kafka.server.BrokerServer']));
     const cp = `${p.jars}/*`;
     const jvm = [`-Dlog4j2.configurationFile=${p.log4j}`, '-cp', cp];

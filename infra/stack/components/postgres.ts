@@ -3,7 +3,7 @@ import { appendFileSync, chownSync, existsSync, mkdirSync, writeFileSync } from 
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { localPorts, type OutstreamConfig } from '../../../core/config.ts';
+import type { OutstreamConfig } from '../../../core/config.ts';
 import { StackError } from '../../../core/errors.ts';
 import { runningPid, stopPid } from '../processes.ts';
 import { type ComponentRunner, paths } from './component.ts';
@@ -12,7 +12,6 @@ const run = promisify(execFile);
 
 const settings = {
   listen_addresses: "'127.0.0.1'",
-  port: String(localPorts.postgres),
   // No Unix socket: a deep checkout path would exceed the 107-byte socket path limit.
   unix_socket_directories: "''",
   wal_level: 'logical',
@@ -78,7 +77,20 @@ export const postgres: ComponentRunner = {
       const conf = Object.entries(settings).map(([k, v]) => `${k} = ${v}`);
       appendFileSync(path.join(p.data, 'postgresql.conf'), `\n# outstream stack\n${conf.join('\n')}\n`);
     }
-    await pgExec(path.join(tools.pgBin, 'pg_ctl'), ['-D', p.data, '-l', p.log, '-w', '-t', '60', 'start']);
+    // The port is given at start (not in postgresql.conf): OUTSTREAM_PORT_OFFSET may move it.
+    const port = `-p ${config.stack.ports.postgres}`;
+    await pgExec(path.join(tools.pgBin, 'pg_ctl'), [
+      '-D',
+      p.data,
+      '-l',
+      p.log,
+      '-o',
+      port,
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
     await ensureDatabase(config.database.url, new URL(config.database.url).pathname.slice(1));
   },
 

@@ -2,13 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { localPorts } from '../../../core/config.ts';
+import type { OutstreamConfig } from '../../../core/config.ts';
 import { StackError } from '../../../core/errors.ts';
 import { runningPid, stopPid } from '../processes.ts';
 import { type ComponentRunner, paths } from './component.ts';
 
 const run = promisify(execFile);
-const marker = `127.0.0.1:${localPorts.redis}`;
+const marker = (config: OutstreamConfig) => `127.0.0.1:${config.stack.ports.redis}`;
 
 /** Redis: its own `redis-server` on its own port, append-only file under .stack/redis. */
 export const redis: ComponentRunner = {
@@ -16,7 +16,7 @@ export const redis: ComponentRunner = {
   startTimeoutS: 20,
   url: (config) => config.redis.url,
   logFile: (config) => paths(config, 'redis').log,
-  runningPid: (config) => runningPid(paths(config, 'redis').pid, marker),
+  runningPid: (config) => runningPid(paths(config, 'redis').pid, marker(config)),
 
   async start({ config, tools }) {
     const p = paths(config, 'redis');
@@ -27,7 +27,7 @@ export const redis: ComponentRunner = {
         '--bind',
         '127.0.0.1',
         '--port',
-        String(localPorts.redis),
+        String(config.stack.ports.redis),
         '--daemonize',
         'yes',
         '--pidfile',

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { localPorts, type OutstreamConfig } from '../../../core/config.ts';
+import type { OutstreamConfig } from '../../../core/config.ts';
 import { type ApicurioDistribution, apicurio, resolveRegistry } from '../maven.ts';
 import { runningPid, startDetached, stopPid } from '../processes.ts';
 import { type ComponentRunner, httpOk, paths } from './component.ts';
@@ -69,10 +69,10 @@ export const registry: ComponentRunner = {
         '-Xmx192m',
         '-XX:+UseSerialGC',
         `-Dquarkus.http.host=127.0.0.1`,
-        `-Dquarkus.http.port=${localPorts.registry}`,
+        `-Dquarkus.http.port=${config.stack.ports.registry}`,
         // The management interface listens on 0.0.0.0:9000 unless told otherwise.
         '-Dquarkus.management.host=127.0.0.1',
-        `-Dquarkus.management.port=${localPorts.registryManagement}`,
+        `-Dquarkus.management.port=${config.stack.ports.registryManagement}`,
         '-Dapicurio.storage.kind=sql',
         '-Dapicurio.storage.sql.kind=postgresql',
         `-Dapicurio.datasource.url=${jdbc.url}`,

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import path from 'node:path';
-import { localPorts, type OutstreamConfig } from '../../../core/config.ts';
+import type { OutstreamConfig } from '../../../core/config.ts';
 import { runningPid, startDetached, stopPid } from '../processes.ts';
 import { type ComponentRunner, httpOk, paths } from './component.ts';
 
@@ -54,9 +54,9 @@ export const smtp: ComponentRunner = {
     startDetached(p, process.execPath, [
       entry,
       '--smtp-port',
-      String(localPorts.smtp),
+      String(config.stack.ports.smtp),
       '--http-port',
-      String(localPorts.smtpSink),
+      String(config.stack.ports.smtpSink),
       '--dir',
       p.mail,
     ]);
