@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { groups } from '../consumers/runtime/groups.ts';
@@ -16,8 +15,7 @@ const usage = `usage: npm start [-- --only <group>[,<group>…]] [--no-groups]
 
 const root = path.resolve(import.meta.dirname, '..');
 
-// The realtime (SSE) gateway: realtime/main.ts (`npm run sse`, around `startGateway()`). A
-// checkout without it still starts the consumer groups.
+// The realtime (SSE) gateway: realtime/main.ts (`npm run sse`, around `startGateway()`).
 const gatewayEntry = path.join(root, 'realtime', 'main.ts');
 
 async function main() {
@@ -49,10 +47,7 @@ async function main() {
   const specs: ProcessSpec[] = Object.keys(groups)
     .filter((g) => only === undefined || only.includes(g))
     .map((g) => ({ name: g, args: [path.join(root, 'consumers', 'runtime', 'main.ts'), g] }));
-  if (only === undefined) {
-    if (existsSync(gatewayEntry)) specs.push({ name: 'realtime', args: [gatewayEntry] });
-    else log('[start] realtime gateway: not built yet (realtime/main.ts), skipped');
-  }
+  if (only === undefined) specs.push({ name: 'realtime', args: [gatewayEntry] });
   const supervisor = supervise(specs);
   log(
     [

@@ -27,6 +27,8 @@ async function main() {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // Run by `npm start`'s supervisor (an IPC channel): stop when the supervisor dies.
+  if (process.send) process.once('disconnect', () => stop('supervisor gone'));
 }
 
 main().catch((e: unknown) => {
