@@ -46,6 +46,13 @@ describe('rebalance', () => {
     const active = new Set<string>();
     const violations: string[] = [];
     const drains = new Map<string, number>();
+    // While b joins, a's handlers wait until a's own batch heartbeat has seen the rebalance:
+    // the rebalance then always lands in the middle of a's work, and a must drain it.
+    let holdA = false;
+    let rebalanceSeenByA: () => void = () => {};
+    const rebalanceReachedA = new Promise<void>((resolve) => {
+      rebalanceSeenByA = resolve;
+    });
 
     const make = (name: string): Consumer => {
       const handle = async (e: EventOf<'booking.created'> | EventOf<'booking.confirmed'>) => {
@@ -57,6 +64,7 @@ describe('rebalance', () => {
         // One key never runs on two members (or twice on one) at the same time.
         if (active.has(e.aggregateId)) violations.push(`${e.aggregateId}#${e.sequence} overlapped`);
         active.add(e.aggregateId);
+        if (name === 'a' && holdA) await Promise.race([rebalanceReachedA, sleep(30_000)]);
         await sleep(1 + Math.random() * 4);
         active.delete(e.aggregateId);
         log.push({ consumer: name, aggregateId: e.aggregateId, sequence: e.sequence });
@@ -66,7 +74,6 @@ describe('rebalance', () => {
         kafka,
         registry,
         logger: pino({ level: 'warn' }),
-        // A small budget keeps batches long, so the rebalances land in the middle of them.
         inFlight: 4,
         kafkaConsumer: { heartbeatInterval: 500, sessionTimeout: 10_000 },
         handlers: { 'booking.created': handle, 'booking.confirmed': handle },
@@ -78,7 +85,12 @@ describe('rebalance', () => {
       });
       // Counted when a batch's own heartbeat learns of the rebalance, i.e. in the middle of work.
       c.events.on('rebalancing', ({ reason }) => {
-        if (reason === 'REBALANCE_IN_PROGRESS') drains.set(name, (drains.get(name) ?? 0) + 1);
+        if (reason !== 'REBALANCE_IN_PROGRESS') return;
+        drains.set(name, (drains.get(name) ?? 0) + 1);
+        if (name === 'a') {
+          holdA = false;
+          rebalanceSeenByA();
+        }
       });
       consumers.push(c);
       return c;
@@ -114,6 +126,7 @@ describe('rebalance', () => {
     const handledAtLeast = (n: number, what: string) =>
       waitFor(() => log.length >= n, { timeoutMs: 120_000, intervalMs: 100, what });
     await handledAtLeast(total * 0.2, '20% handled');
+    holdA = true;
     await b.start();
     const bAssigned = Object.values(b.status().assignment).flat().length;
     await handledAtLeast(total * 0.6, '60% handled');
