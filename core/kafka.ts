@@ -3,7 +3,7 @@ import { fixRequestQueueTimerLoop } from './kafkajs-fixes.ts';
 
 // kafkajs is CommonJS: Node's ESM loader does not detect every named export (e.g.
 // ConfigResourceTypes), the default export has them all. Import kafkajs values from here.
-const { AssignerProtocol, ConfigResourceTypes, Partitioners } = kafkajs;
+const { AssignerProtocol, ConfigResourceTypes, ConfigSource, Partitioners } = kafkajs;
 const KafkaLogLevel = kafkajs.logLevel;
 
 // kafkajs #1556: idle connections spin a 1 ms timer loop; fixed before any client exists.
@@ -24,6 +24,23 @@ export interface KafkaOptions {
 }
 
 /**
+ * Broker answers that are part of normal group life, which kafkajs nevertheless logs at
+ * ERROR on every heartbeat during a rebalance or a coordinator's start: the consumer
+ * handles them (rejoin, retry). Kept out of the logs so that real errors stand out.
+ */
+const routineErrors = [/The group is rebalancing/, /coordinator is loading/i, /not the correct coordinator/i];
+
+/** Writes kafkajs's log entries as JSON lines on stderr, as kafkajs does, minus routine ones. */
+const logCreator: KafkaConfig['logCreator'] =
+  () =>
+  ({ namespace, level, label, log }) => {
+    const { message, ...extra } = log;
+    if (level <= KafkaLogLevel.ERROR && routineErrors.some((r) => r.test(String(extra.error ?? message))))
+      return;
+    console.error(JSON.stringify({ level: label, logger: 'kafkajs', namespace, message, ...extra }));
+  };
+
+/**
  * Creates a kafkajs client for the given brokers.
  *
  * @example
@@ -37,8 +54,9 @@ export function createKafka(options: KafkaOptions): Kafka {
     logLevel: options.logLevel ?? KafkaLogLevel.ERROR,
     retry: { retries: options.retries ?? 8, initialRetryTime: 100, maxRetryTime: 5_000 },
     connectionTimeout: 3_000,
+    logCreator,
   };
   return new kafkajs.Kafka(config);
 }
 
-export { AssignerProtocol, ConfigResourceTypes, KafkaLogLevel, Partitioners };
+export { AssignerProtocol, ConfigResourceTypes, ConfigSource, KafkaLogLevel, Partitioners };
