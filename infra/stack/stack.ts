@@ -11,12 +11,17 @@ import { smtp } from './components/smtp.ts';
 import { findTools, requireTools } from './prerequisites.ts';
 import { tail } from './processes.ts';
 
-/** Start order: each stage starts in parallel once the previous one is healthy. */
-const stages: readonly (readonly ComponentRunner[])[] = [
-  [postgres, redis, kafka, smtp],
-  [registry, connect],
-];
-const runners = stages.flat();
+/** Every component, in start order. */
+const runners: readonly ComponentRunner[] = [postgres, redis, kafka, smtp, registry, connect];
+
+/**
+ * What each component needs healthy before it starts: the registry stores its schemas in
+ * PostgreSQL, Connect its state in Kafka. Everything else starts at once.
+ */
+const dependsOn: Partial<Record<Component, readonly Component[]>> = {
+  registry: ['postgres'],
+  connect: ['kafka'],
+};
 
 /** What `up` did with one component. */
 export type UpOutcome = 'external' | 'reused' | 'started';
@@ -40,18 +45,22 @@ export async function stackUp(
 ): Promise<Record<Component, UpOutcome>> {
   const local = runners.filter((r) => !config.stack.external[r.name]).map((r) => r.name);
   const ctx: StackContext = { config, tools: requireTools(findTools(), local) };
-  const outcomes = {} as Record<Component, UpOutcome>;
-  for (const stage of stages) {
-    await Promise.all(
-      stage.map(async (runner) => {
-        const started = Date.now();
-        outcomes[runner.name] = await bringUp(runner, ctx);
-        const s = ((Date.now() - started) / 1000).toFixed(1);
-        log(`${runner.name.padEnd(9)} ${outcomes[runner.name].padEnd(8)} ${runner.url(config)} (${s} s)`);
-      }),
-    );
+  const begun = Date.now();
+  const ready = new Map<Component, Promise<UpOutcome>>();
+  for (const runner of runners) {
+    const deps = (dependsOn[runner.name] ?? []).map((d) => ready.get(d)!);
+    const up = Promise.all(deps).then(async () => {
+      const outcome = await bringUp(runner, ctx);
+      const s = ((Date.now() - begun) / 1000).toFixed(1);
+      log(`${runner.name.padEnd(9)} ${outcome.padEnd(8)} ${runner.url(config)} (ready at ${s} s)`);
+      return outcome;
+    });
+    // A failure is reported once, by Promise.all below, not as an unhandled rejection.
+    up.catch(() => {});
+    ready.set(runner.name, up);
   }
-  return outcomes;
+  const outcomes = await Promise.all(runners.map((r) => ready.get(r.name)!));
+  return Object.fromEntries(runners.map((r, i) => [r.name, outcomes[i]])) as Record<Component, UpOutcome>;
 }
 
 async function bringUp(runner: ComponentRunner, ctx: StackContext): Promise<UpOutcome> {
@@ -111,9 +120,12 @@ export async function stackDown(
   log: (line: string) => void = () => {},
   only?: readonly Component[],
 ): Promise<void> {
-  for (const stage of [...stages].reverse()) {
+  // Dependents first (Connect before Kafka, the registry before PostgreSQL), then the rest.
+  const dependents = runners.filter((r) => dependsOn[r.name] !== undefined);
+  const others = runners.filter((r) => dependsOn[r.name] === undefined);
+  for (const group of [dependents, others]) {
     await Promise.all(
-      stage
+      group
         .filter((r) => !config.stack.external[r.name] && (only === undefined || only.includes(r.name)))
         .map(async (runner) => log(`${runner.name.padEnd(9)} ${await runner.stop(config)}`)),
     );
