@@ -23,11 +23,12 @@ const usage = `usage: npm run analytics -- <command> [flags]
   prune [--days N]  forget counted event ids older than N days (default 8: the topics keep 7, so
                     nothing older can be redelivered)`;
 
-async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
+function parse(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       hotel: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
@@ -38,6 +39,22 @@ async function main(argv: string[]): Promise<number> {
       days: { type: 'string', default: '8' },
     },
   });
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    // An unknown or malformed flag: say which, then how to call it.
+    console.error(`${(e as Error).message.split('.')[0]}\n${usage}`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
   const config = loadConfig(process.env);
   const pool = new pg.Pool({ connectionString: config.database.url, max: 4 });
   try {
