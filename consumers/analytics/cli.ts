@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import pg from 'pg';
+import { parseCli } from '../../core/cli.ts';
 import { loadConfig } from '../../core/config.ts';
 import { isOutstreamError } from '../../core/errors.ts';
 import { createKafka } from '../../core/kafka.ts';
@@ -24,33 +24,28 @@ const usage = `usage: npm run analytics -- <command> [flags]
                     nothing older can be redelivered)`;
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h', default: false },
-      hotel: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      swap: { type: 'boolean', default: false },
-      target: { type: 'string' },
-      port: { type: 'string', default: '58104' },
-      days: { type: 'string', default: '8' },
+  return parseCli(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h', default: false },
+        hotel: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        swap: { type: 'boolean', default: false },
+        target: { type: 'string' },
+        port: { type: 'string', default: '58104' },
+        days: { type: 'string', default: '8' },
+      },
     },
-  });
+    usage,
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    // An unknown or malformed flag: say which, then how to call it.
-    console.error(`${(e as Error).message.split('.')[0]}\n${usage}`);
-    return 2;
-  }
-  const { positionals, values } = parsed;
+  const { positionals, values } = parse(argv);
   if (values.help) {
     console.log(usage);
     return 0;

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { z } from 'zod';
 import { createCache } from '../../consumers/cache-invalidation/cache.ts';
 import { cacheKeys } from '../../consumers/cache-invalidation/keys.ts';
+import { parseCli } from '../../core/cli.ts';
 import { loadConfig } from '../../core/config.ts';
 import { ConfigError, isOutstreamError } from '../../core/errors.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
@@ -32,15 +32,18 @@ const argsSchema = z.object({
 });
 
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      hotel: { type: 'string' },
-      events: { type: 'string' },
-      rate: { type: 'string' },
-      failures: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  const { values } = parseCli(
+    {
+      options: {
+        hotel: { type: 'string' },
+        events: { type: 'string' },
+        rate: { type: 'string' },
+        failures: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  });
+    usage,
+  );
   if (values.help) return console.log(usage);
   const parsed = argsSchema.safeParse(values);
   if (!parsed.success) {

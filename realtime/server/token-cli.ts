@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCli } from '../../core/cli.ts';
 import { isOutstreamError } from '../../core/errors.ts';
 import { mintToken } from './auth.ts';
 import { devSecret } from './options.ts';
@@ -6,21 +6,25 @@ import { devSecret } from './options.ts';
 // `npm run -s token -- --sub u1 --channels 'hotel:1,user:u1' [--ttl 3600]`: prints an HS256
 // token signed with SSE_JWT_SECRET, or with the development secret when it is unset (the
 // gateway accepts that one only when it has no key configured either: development only).
+const usage =
+  "usage: npm run -s token -- --sub <user> --channels 'hotel:1,user:u1|hotel:*|*' [--ttl seconds] [--issuer I] [--audience A]";
+
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      sub: { type: 'string' },
-      channels: { type: 'string' },
-      ttl: { type: 'string', default: '3600' },
-      issuer: { type: 'string' },
-      audience: { type: 'string' },
+  const { values } = parseCli(
+    {
+      options: {
+        sub: { type: 'string' },
+        channels: { type: 'string' },
+        ttl: { type: 'string', default: '3600' },
+        issuer: { type: 'string' },
+        audience: { type: 'string' },
+      },
     },
-  });
+    usage,
+  );
   const ttl = Number(values.ttl);
   if (!values.sub || !values.channels || !Number.isInteger(ttl)) {
-    console.error(
-      "usage: npm run -s token -- --sub <user> --channels 'hotel:1,user:u1|hotel:*|*' [--ttl seconds]",
-    );
+    console.error(usage);
     process.exit(2);
   }
   const secret = process.env.SSE_JWT_SECRET || devSecret;

@@ -1,0 +1,21 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+/**
+ * `parseArgs` for a command's entry point: an unknown or malformed flag prints what is wrong
+ * and the usage, and exits 2 (a usage error), instead of a stack trace.
+ *
+ * @example
+ * const { values } = parseCli({ options: { hotel: { type: 'string' } } }, usage);
+ */
+export function parseCli<T extends ParseArgsConfig>(
+  config: T,
+  usage: string,
+): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    // Node's messages add a hint about `--` that only confuses: keep the first sentence.
+    console.error(`${(e as Error).message.split('. ')[0]}\n${usage}`);
+    process.exit(2);
+  }
+}
