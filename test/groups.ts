@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
-import type { ConsumerEventPayloads } from '../consumers/framework/index.ts';
-import { commitAsEmptyGroup } from '../consumers/runtime/pin-start.ts';
+import { type ConsumerEventPayloads, commitGroupOffsets } from '../consumers/framework/index.ts';
 import {
   type GroupDefinition,
   type RunningGroup,
@@ -75,7 +74,7 @@ export async function startTestGroup(
 
 /** Sets a stopped group's committed offsets of `topic` back to `offsets` (partition → offset). */
 export async function rewindGroup(kafka: Kafka, group: string, topic: string, offsets: Map<number, string>) {
-  await commitAsEmptyGroup(
+  await commitGroupOffsets(
     kafka,
     group,
     [...offsets].map(([partition, offset]) => ({ topic, partition, offset })),

@@ -10,8 +10,9 @@ export interface BlockedKey {
 
 /**
  * Where a group keeps the keys it holds back in `orderingOnFailure: 'block-key'` mode. The
- * consumer loads them whenever it joins the group (start and every rebalance), and adds one
- * before it commits the offset of the dead letter that caused it.
+ * consumer loads them whenever it joins the group (start and every rebalance) and every
+ * `blockedKeysRefreshMs` while it runs, and adds one before it commits the offset of the dead
+ * letter that caused it.
  */
 export interface BlockedKeyStore {
   load(group: string): Promise<BlockedKey[]>;
@@ -64,7 +65,8 @@ export function createPgBlockedKeyStore(pool: Pick<pg.Pool, 'query'>): BlockedKe
 
 /**
  * Releases a key blocked in Postgres (after its dead letters were replayed or discarded).
- * Members pick the release up when they next join the group (a restart or a rebalance).
+ * Running members pick the release up at their next refresh (`blockedKeysRefreshMs`, 10 s
+ * by default) or when they next join the group.
  *
  * @returns whether the key was blocked.
  */

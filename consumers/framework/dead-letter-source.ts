@@ -1,6 +1,6 @@
 import type { IHeaders } from 'kafkajs';
 import { header, type RawRecord } from '../decoder.ts';
-import { deadLetterHeaders } from './dead-letter.ts';
+import { deadLetterHeaders, producibleHeaders } from './dead-letter.ts';
 
 const separator = '.dlq.';
 const added = new Set<string>(Object.values(deadLetterHeaders));
@@ -36,8 +36,8 @@ export function originalRecord(deadLetter: RawRecord): RawRecord | undefined {
   if (topic === undefined || !Number.isInteger(partition) || partition < 0) return undefined;
   if (offset === undefined || !/^\d+$/.test(offset)) return undefined;
   const headers: IHeaders = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (!added.has(name) && value !== null && value !== undefined) headers[name] = value;
+  for (const [name, value] of Object.entries(producibleHeaders(message.headers))) {
+    if (!added.has(name)) headers[name] = value;
   }
   return {
     topic,

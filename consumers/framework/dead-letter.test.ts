@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SchemaDecodeError } from '../../core/errors.ts';
-import { deadLetterMessage, deadLetterTopic, deadLetterHeaders as h } from './dead-letter.ts';
+import {
+  deadLetterMessage,
+  deadLetterTopic,
+  deadLetterHeaders as h,
+  producibleHeaders,
+} from './dead-letter.ts';
 
 describe('dead letters', () => {
   it('are named <topic>.dlq.<group>', () => {
@@ -67,5 +72,51 @@ describe('dead letters', () => {
     const typeError = deadLetterMessage(record, 'g', { ...base, error: new TypeError('bad') });
     expect(String(typeError.headers![h.errorClass])).toBe('TypeError');
     expect(typeError.headers![h.errorCode]).toBeUndefined();
+  });
+
+  it('leave out header values Kafka cannot carry: Debezium sends a NULL outbox column as a null header', () => {
+    const at = new Date(0);
+    const m = deadLetterMessage(
+      {
+        topic: 'events.booking',
+        partition: 0,
+        message: {
+          key: Buffer.from('b-1'),
+          value: Buffer.from('v'),
+          offset: '7',
+          timestamp: '0',
+          headers: {
+            'event-id': Buffer.from('e-1'),
+            actor: null,
+            traceparent: null,
+            tracestate: undefined,
+            repeated: [Buffer.from('a'), null as unknown as Buffer, Buffer.from('b')],
+            'all-null': [null as unknown as Buffer],
+          } as unknown as Record<string, Buffer>,
+        },
+      },
+      'g',
+      {
+        reason: 'retries-exhausted',
+        error: new Error('x'),
+        attempts: 3,
+        firstAttemptAt: at,
+        lastAttemptAt: at,
+      },
+    );
+    const headers = m.headers!;
+    expect(headers).not.toHaveProperty('actor');
+    expect(headers).not.toHaveProperty('traceparent');
+    expect(headers).not.toHaveProperty('tracestate');
+    expect(headers).not.toHaveProperty('all-null');
+    expect(String(headers['event-id'])).toBe('e-1');
+    expect((headers.repeated as Buffer[]).map(String)).toEqual(['a', 'b']);
+    expect(Object.values(headers).every((v) => v !== null && v !== undefined)).toBe(true);
+  });
+
+  it('producibleHeaders keeps every non-null header as it is', () => {
+    const b = Buffer.from('x');
+    expect(producibleHeaders({ a: b, s: 'str', n: null as unknown as string })).toEqual({ a: b, s: 'str' });
+    expect(producibleHeaders(undefined)).toEqual({});
   });
 });

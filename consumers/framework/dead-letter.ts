@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { RawRecord } from '../decoder.ts';
+import { ensureDeadLetterTopic } from './dead-letter-topic.ts';
 
 /** Header names a dead letter carries besides the original record's own headers. */
 export const deadLetterHeaders = {
@@ -50,8 +51,26 @@ export function deadLetterTopic(topic: string, group: string): string {
 const maxMessageChars = 2_000;
 
 /**
- * The dead letter of a record (pure): the original key, value and headers untouched (a
- * replay can re-publish it as it was), plus the `dlq-*` headers of {@link deadLetterHeaders}.
+ * Headers without null values (pure), ready to be produced. Debezium turns a NULL outbox
+ * column (actor, traceparent, tracestate) into a header with a null value, which kafkajs
+ * decodes but cannot encode: a record that re-produces such headers as they are fails to
+ * send, forever. A repeated header keeps its non-null values; one left with none is dropped.
+ */
+export function producibleHeaders(headers: IHeaders | undefined): IHeaders {
+  const out: IHeaders = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (Array.isArray(value)) {
+      const kept = value.filter((v) => v !== null && v !== undefined);
+      if (kept.length > 0) out[name] = kept;
+    } else if (value !== null && value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * The dead letter of a record (pure): the original key, value and headers (a replay can
+ * re-publish it as it was; headers with a null value, which Kafka cannot carry back, are left
+ * out), plus the `dlq-*` headers of {@link deadLetterHeaders}.
  */
 export function deadLetterMessage(record: RawRecord, group: string, failure: DeadLetterFailure): Message {
   const { error } = failure;
@@ -61,7 +80,7 @@ export function deadLetterMessage(record: RawRecord, group: string, failure: Dea
   const message = error instanceof Error ? error.message : String(error);
   const key = record.message.key;
   const headers: IHeaders = {
-    ...record.message.headers,
+    ...producibleHeaders(record.message.headers),
     [deadLetterHeaders.reason]: failure.reason,
     [deadLetterHeaders.group]: group,
     [deadLetterHeaders.originalTopic]: record.topic,
@@ -81,6 +100,17 @@ export function deadLetterMessage(record: RawRecord, group: string, failure: Dea
   return { key: key ?? null, value: record.message.value ?? null, headers };
 }
 
+/** Settings of a consumer's dead-letter topics. */
+export interface DeadLetterOptions {
+  /**
+   * `retention.ms` of the dead-letter topics (default `defaultDeadLetterRetentionMs`,
+   * 30 days; -1 keeps them forever). Set when the framework creates a topic, and on an existing
+   * one that has no retention of its own; a retention set on the topic is left as it is.
+   * Keep `processed_events` at least this long (see README).
+   */
+  retentionMs?: number;
+}
+
 /** Sends dead letters of one consumer group. */
 export interface DeadLetterQueue {
   connect(): Promise<void>;
@@ -95,19 +125,26 @@ export interface DeadLetterQueue {
   disconnect(): Promise<void>;
 }
 
+/** Options of {@link createDeadLetterQueue}. */
+export interface DeadLetterQueueOptions {
+  kafka: Kafka;
+  group: string;
+  logger: Logger;
+  /** `retention.ms` of the dead-letter topics it creates (see `ensureDeadLetterTopic`). */
+  retentionMs: number;
+}
+
 /**
  * Creates the dead-letter writer of a group. Topics are created on demand through the admin
- * API (brokers run with auto-creation off), with the partition count of the source topic.
+ * API (brokers run with auto-creation off), with the partition count of the source topic and
+ * an explicit retention.
  */
 export function createDeadLetterQueue({
   kafka,
   group,
   logger,
-}: {
-  kafka: Kafka;
-  group: string;
-  logger: Logger;
-}): DeadLetterQueue {
+  retentionMs,
+}: DeadLetterQueueOptions): DeadLetterQueue {
   let producer: Producer | undefined;
   let admin: Admin | undefined;
   const ensured = new Map<string, Promise<void>>();
@@ -120,12 +157,7 @@ export function createDeadLetterQueue({
           admin = kafka.admin();
           await admin.connect();
         }
-        const existing = await admin.listTopics();
-        if (existing.includes(topic)) return;
-        const meta = await admin.fetchTopicMetadata({ topics: [source] });
-        const partitions = meta.topics[0]?.partitions.length ?? 1;
-        await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
-        logger.info({ topic, partitions }, 'created dead-letter topic');
+        await ensureDeadLetterTopic(admin, { source, topic, retentionMs, logger });
       })();
       p.catch(() => ensured.delete(topic));
       ensured.set(topic, p);

@@ -108,6 +108,23 @@ describe('defineConsumer validation', () => {
     expect(e.message).toContain('inFlight');
   });
 
+  it('takes a dead-letter retention in milliseconds (≥ 1 hour) or -1 for forever', () => {
+    const handlers = { 'booking.created': async () => {} };
+    expect(
+      configError({ ...base, group: 'g', handlers, deadLetter: { retentionMs: 30 * 24 * 3600 } }).issues,
+    ).toEqual([
+      'defineConsumer deadLetter.retentionMs: must be milliseconds ≥ 3600000 (1 hour), or -1 (forever), got 2592000',
+    ]);
+    expect(configError({ ...base, group: 'g', handlers, deadLetter: 'long' }).issues).toEqual([
+      'defineConsumer deadLetter: must be an object, got "long"',
+    ]);
+    for (const retentionMs of [-1, 3_600_000, 90 * 86_400_000, undefined]) {
+      expect(() =>
+        defineConsumer({ ...base, group: 'g', handlers, deadLetter: { retentionMs } }),
+      ).not.toThrow();
+    }
+  });
+
   it('requires at least one handler', () => {
     expect(configError({ ...base, group: 'g', handlers: {} }).issues).toEqual([
       'defineConsumer handlers: must be an object with at least one handler, got an object',

@@ -6,7 +6,8 @@ import type { SchemaRegistry } from '../../core/schema-registry.ts';
 import { topics as allTopics, catalogue, isEventType, type Topic } from '../../schemas/index.ts';
 import { createEventDecoder, type EventDecoder } from '../decoder.ts';
 import { type BlockedKeyStore, memoryBlockedKeyStore } from './blocked-keys.ts';
-import { createDeadLetterQueue } from './dead-letter.ts';
+import { createDeadLetterQueue, type DeadLetterOptions } from './dead-letter.ts';
+import { defaultDeadLetterRetentionMs } from './dead-letter-topic.ts';
 import type { Handlers } from './handler.ts';
 import { type ConsumerInstrumentation, createInstrumentation } from './instrumentation.ts';
 import { createKeyScheduler } from './key-scheduler.ts';
@@ -42,7 +43,20 @@ export interface ConsumerOptions {
    * (`createPgBlockedKeyStore(pool)`: survives restarts and partition moves).
    */
   blockedKeys?: BlockedKeyStore;
-  /** A new group starts at the beginning of the topics (default false: at their end). */
+  /**
+   * How often (ms) a running `block-key` consumer reloads the blocked keys from `blockedKeys`,
+   * so that a release (`npm run dlq -- release-key`) takes effect without a restart or
+   * rebalance (default 10 s; 0: only when joining the group).
+   */
+  blockedKeysRefreshMs?: number;
+  /** Dead-letter topics (`<topic>.dlq.<group>`, created on first use). */
+  deadLetter?: DeadLetterOptions;
+  /**
+   * Where a new group starts: at the beginning of the topics, or (default false) at their end
+   * as of when it first gets each partition. Either way that position is committed at once,
+   * so a group stopped before it handled anything resumes from there (nothing written in
+   * between is skipped). A group with commits always resumes from them.
+   */
   fromBeginning?: boolean;
   /** How long shutdown and rebalances wait for in-flight handlers (default 15 s). */
   drainTimeoutMs?: number;
@@ -77,7 +91,10 @@ export interface Consumer {
   readonly group: string;
   /** The topics it reads. */
   readonly topics: readonly string[];
-  /** Joins the group; resolves once partitions are assigned and their positions resolved. */
+  /**
+   * Joins the group; resolves once partitions are assigned and each one's position is resolved
+   * and committed (a new group's start position included).
+   */
   start(): Promise<void>;
   /** Stops fetching, drains in-flight work (bounded), commits what is safe, leaves the group. */
   stop(): Promise<void>;
@@ -91,6 +108,8 @@ export interface Consumer {
 const groupPattern = /^[A-Za-z0-9._-]{1,200}$/;
 const topicPattern = /^[A-Za-z0-9._-]{1,200}$/;
 const orderings: readonly OrderingOnFailure[] = ['continue', 'block-key'];
+// Shorter than an hour is almost surely a unit mistake (seconds for milliseconds).
+const minRetentionMs = 3_600_000;
 
 /**
  * Defines a consumer group: typed handlers per event type, topics derived from the
@@ -121,7 +140,12 @@ export function defineConsumer(options: ConsumerOptions): Consumer {
   const metrics = createConsumerMetrics(metricsRegistry);
   const events = createInstrumentation();
   const decoder = options.decoder ?? createEventDecoder(options.registry);
-  const deadLetters = createDeadLetterQueue({ kafka: options.kafka, group, logger });
+  const deadLetters = createDeadLetterQueue({
+    kafka: options.kafka,
+    group,
+    logger,
+    retentionMs: options.deadLetter?.retentionMs ?? defaultDeadLetterRetentionMs,
+  });
   const handledTopics = [
     ...new Set(
       Object.keys(handlers).map((type) => {
@@ -155,6 +179,8 @@ export function defineConsumer(options: ConsumerOptions): Consumer {
     drainTimeoutMs: options.drainTimeoutMs ?? 15_000,
     startTimeoutMs: options.startTimeoutMs ?? 60_000,
     tuning: options.kafkaConsumer ?? {},
+    blockedKeysRefreshMs:
+      options.orderingOnFailure === 'block-key' ? (options.blockedKeysRefreshMs ?? 10_000) : undefined,
   });
 
   return {
@@ -210,6 +236,7 @@ function validate(o: ConsumerOptions): void {
   int('inFlight', o.inFlight, 1, 10_000);
   int('drainTimeoutMs', o.drainTimeoutMs, 0, 600_000);
   int('startTimeoutMs', o.startTimeoutMs, 1, 600_000);
+  int('blockedKeysRefreshMs', o.blockedKeysRefreshMs, 0, 3_600_000);
   if (o.retry !== undefined) {
     const r = o.retry;
     int('retry.maxAttempts', r.maxAttempts, 1, 1_000);
@@ -221,6 +248,14 @@ function validate(o: ConsumerOptions): void {
     }
     if (r.jitter !== undefined && !(typeof r.jitter === 'number' && r.jitter >= 0 && r.jitter <= 1)) {
       bad('retry.jitter', 'a number from 0 to 1', r.jitter);
+    }
+  }
+  if (o.deadLetter !== undefined) {
+    const ms = (o.deadLetter as DeadLetterOptions | null)?.retentionMs;
+    if (typeof o.deadLetter !== 'object' || o.deadLetter === null)
+      bad('deadLetter', 'an object', o.deadLetter);
+    else if (ms !== undefined && ms !== -1 && !(Number.isSafeInteger(ms) && ms >= minRetentionMs)) {
+      bad('deadLetter.retentionMs', `milliseconds ≥ ${minRetentionMs} (1 hour), or -1 (forever)`, ms);
     }
   }
   if (o.orderingOnFailure !== undefined && !orderings.includes(o.orderingOnFailure)) {

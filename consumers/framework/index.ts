@@ -6,11 +6,13 @@
 
 export type { BlockedKey, BlockedKeyStore } from './blocked-keys.ts';
 export { createPgBlockedKeyStore, memoryBlockedKeyStore, releaseBlockedKey } from './blocked-keys.ts';
-export type { DeadLetterFailure, DeadLetterReason } from './dead-letter.ts';
-export { deadLetterHeaders, deadLetterMessage, deadLetterTopic } from './dead-letter.ts';
+export type { DeadLetterFailure, DeadLetterOptions, DeadLetterReason } from './dead-letter.ts';
+export { deadLetterHeaders, deadLetterMessage, deadLetterTopic, producibleHeaders } from './dead-letter.ts';
 export { originalRecord, parseDeadLetterTopic } from './dead-letter-source.ts';
+export { defaultDeadLetterRetentionMs } from './dead-letter-topic.ts';
 export type { Consumer, ConsumerOptions, ConsumerStatus } from './define-consumer.ts';
 export { defineConsumer } from './define-consumer.ts';
+export { commitGroupOffsets, resetGroupToEnd } from './group-offsets.ts';
 export type { Handler, HandlerContext, HandlerResult, Handlers } from './handler.ts';
 export { ack, skip } from './handler.ts';
 export { createHealthApp, serveHealth } from './health.ts';
@@ -32,3 +34,4 @@ export { backoffDelay, defaultRetryPolicy, isRetriable, withRetry } from './retr
 export type { ConsumerState, KafkaConsumerTuning } from './runner.ts';
 export type { ShutdownOptions, Stoppable } from './shutdown.ts';
 export { shutdownOnSignals } from './shutdown.ts';
+export type { PartitionOffset } from './start-positions.ts';

@@ -12,6 +12,7 @@ export const metricNames = {
   inFlight: 'outstream_consumer_in_flight',
   commits: 'outstream_consumer_commits_total',
   rebalances: 'outstream_consumer_rebalances_total',
+  blockedKeys: 'outstream_consumer_blocked_keys',
 } as const;
 
 /** The metric objects of one consumer. */
@@ -26,6 +27,7 @@ export interface ConsumerMetrics {
   inFlight: Gauge<'group'>;
   commits: Counter<'group' | 'topic'>;
   rebalances: Counter<'group'>;
+  blockedKeys: Gauge<'group'>;
 }
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -139,6 +141,16 @@ export function createConsumerMetrics(registry: Registry): ConsumerMetrics {
         new Counter({
           name: metricNames.rebalances,
           help: 'Group rebalances this consumer took part in.',
+          labelNames: ['group'],
+          registers,
+        }),
+    ),
+    blockedKeys: get(
+      metricNames.blockedKeys,
+      () =>
+        new Gauge({
+          name: metricNames.blockedKeys,
+          help: 'Keys held back by block-key ordering, as this member last loaded or recorded them.',
           labelNames: ['group'],
           registers,
         }),

@@ -4,6 +4,7 @@ import { envelopeHeaders } from '../../connect/outbox-connector.ts';
 import { ErrorCode, isOutstreamError } from '../../core/errors.ts';
 import { type AnyEvent, type EventType, isEventType } from '../../schemas/index.ts';
 import { type EventDecoder, header, type RawRecord } from '../decoder.ts';
+import { createBlockedKeyView } from './blocked-key-view.ts';
 import type { BlockedKeyStore } from './blocked-keys.ts';
 import type { DeadLetterFailure, DeadLetterQueue } from './dead-letter.ts';
 import type { Handler, HandlerResult, Handlers } from './handler.ts';
@@ -48,44 +49,15 @@ export interface RecordSignals {
 export function createRecordProcessor(deps: RecordProcessorDeps) {
   const { group, handlers, decoder, metrics, events, logger, deadLetters } = deps;
   const blockMode = deps.orderingOnFailure === 'block-key';
-  // Keys with a dead-lettered event (block-key mode): topic + key → offset of that dead letter.
-  // Reloaded from the store on every join; records wait for the reload to finish.
-  let blocked: Promise<Map<string, string>> = Promise.resolve(new Map());
-
-  function reloadBlocked(): void {
-    if (!blockMode) return;
-    blocked = (async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const list = await deps.blockedKeys.load(group);
-          return new Map(list.map((b) => [blockKey(b), b.offset]));
-        } catch (e) {
-          logger.error({ err: e, attempt }, 'cannot load blocked keys; retrying');
-          await sleep(backoffDelay(deps.retry, Math.min(attempt, 10)));
-        }
-      }
-    })();
-  }
-
-  /** Records the block before the dead letter's offset may be committed; false when stopped first. */
-  async function block(ref: RecordRef, stop: AbortSignal): Promise<boolean> {
-    const keys = await blocked;
-    if (ref.key === null || keys.has(blockKey(ref))) return true;
-    const entry = { topic: ref.topic, key: ref.key, offset: ref.offset };
-    for (let attempt = 1; !stop.aborted; attempt++) {
-      try {
-        await deps.blockedKeys.block(group, entry);
-        keys.set(blockKey(ref), ref.offset);
-        return true;
-      } catch (e) {
-        logger.error({ err: e, ...ref, attempt }, 'cannot record blocked key; retrying');
-        await sleep(backoffDelay(deps.retry, Math.min(attempt, 10)), undefined, { signal: stop }).catch(
-          () => {},
-        );
-      }
-    }
-    return false;
-  }
+  // Keys with a dead-lettered event (block-key mode): reloaded on every join, refreshed
+  // periodically by the runner (releases), added to by this processor's dead letters.
+  const blocked = createBlockedKeyView({
+    group,
+    store: deps.blockedKeys,
+    retry: deps.retry,
+    logger,
+    onCount: (n) => metrics.blockedKeys.set({ group }, n),
+  });
 
   async function deadLetter(
     record: RawRecord,
@@ -109,7 +81,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       { ...ref, eventId, reason: failure.reason, err: failure.error, attempts: failure.attempts, dlq: topic },
       'dead-lettered',
     );
-    if (blockMode && !(await block(ref, signals.stop))) return 'abandoned';
+    if (blockMode && !(await blocked.block(ref, signals.stop))) return 'abandoned';
     return 'dead-lettered';
   }
 
@@ -156,7 +128,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       return 'skipped';
     }
     const now = new Date();
-    const blockedBy = blockMode && ref.key !== null ? (await blocked).get(blockKey(ref)) : undefined;
+    const blockedBy = blockMode ? await blocked.blockedBy(ref) : undefined;
     if (blockedBy !== undefined) {
       const error = new Error(`key ${ref.key} is blocked by the dead letter of offset ${blockedBy}`);
       const failure = {
@@ -262,11 +234,17 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     return deadLetter(record, ref, failure, event.id, signals);
   }
 
-  return { process: processRecord, reloadBlocked };
-}
-
-function blockKey(ref: { topic: string; key: string | null }): string {
-  return `${ref.topic}\u0000${ref.key}`;
+  return {
+    process: processRecord,
+    /** Loads the group's blocked keys anew (on every join); records wait for it. */
+    reloadBlocked(): void {
+      if (blockMode) blocked.reload();
+    },
+    /** Picks up released and newly blocked keys in the background (periodically). */
+    async refreshBlocked(): Promise<void> {
+      if (blockMode) await blocked.refresh();
+    },
+  };
 }
 
 /** The processor {@link createRecordProcessor} returns. */

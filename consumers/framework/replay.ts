@@ -7,8 +7,15 @@ import type { SchemaRegistry } from '../../core/schema-registry.ts';
 import { waitFor } from '../../core/wait.ts';
 import { createEventDecoder, type EventDecoder, header } from '../decoder.ts';
 import { memoryBlockedKeyStore } from './blocked-keys.ts';
-import { createDeadLetterQueue, type DeadLetterReason, deadLetterHeaders } from './dead-letter.ts';
+import {
+  createDeadLetterQueue,
+  type DeadLetterOptions,
+  type DeadLetterReason,
+  deadLetterHeaders,
+} from './dead-letter.ts';
 import { originalRecord, parseDeadLetterTopic } from './dead-letter-source.ts';
+import { defaultDeadLetterRetentionMs } from './dead-letter-topic.ts';
+import { commitGroupOffsets } from './group-offsets.ts';
 import type { Handlers } from './handler.ts';
 import { createInstrumentation } from './instrumentation.ts';
 import { createKeyScheduler } from './key-scheduler.ts';
@@ -78,6 +85,8 @@ export interface ReplayOptions {
   retry?: Partial<RetryPolicy>;
   /** The group's own setting: with `block-key`, a key that fails again holds back its later dead letters. */
   orderingOnFailure?: OrderingOnFailure;
+  /** The group's own dead-letter settings (retention). */
+  deadLetter?: DeadLetterOptions;
   /** Events handled at once (default 16). Same key: always one, in dead-letter order. */
   inFlight?: number;
   /** Start over from the first dead letter the topic holds (default: from the cursor). */
@@ -148,7 +157,12 @@ export async function replayDeadLetters(o: ReplayOptions): Promise<ReplayReport>
     if (before.every((p) => p.pending === 0)) return report;
 
     const events = createInstrumentation();
-    const deadLetters = createDeadLetterQueue({ kafka, group, logger });
+    const deadLetters = createDeadLetterQueue({
+      kafka,
+      group,
+      logger,
+      retentionMs: o.deadLetter?.retentionMs ?? defaultDeadLetterRetentionMs,
+    });
     const retry = { ...defaultRetryPolicy, ...o.retry };
     const processor = createRecordProcessor({
       group,
@@ -173,6 +187,7 @@ export async function replayDeadLetters(o: ReplayOptions): Promise<ReplayReport>
     );
     const replaying: RecordProcessor = {
       reloadBlocked: processor.reloadBlocked,
+      refreshBlocked: processor.refreshBlocked,
       async process(record, signals) {
         const source = originalRecord(record);
         const entry: ReplayedRecord = {
@@ -246,14 +261,14 @@ export async function replayDeadLetters(o: ReplayOptions): Promise<ReplayReport>
   }
 }
 
-/** Moves the cursor back to the first dead letter the topic holds. */
-async function rewind(admin: Admin, { group, deadLetterTopic }: ReplayOptions): Promise<void> {
+/** Moves the cursor back to the first dead letter the topic holds (no replay may be running). */
+async function rewind(admin: Admin, { group, deadLetterTopic, kafka }: ReplayOptions): Promise<void> {
   const offsets = await admin.fetchTopicOffsets(deadLetterTopic);
-  await admin.setOffsets({
-    groupId: replayCursorGroup(group),
-    topic: deadLetterTopic,
-    partitions: offsets.map((p) => ({ partition: p.partition, offset: p.low })),
-  });
+  await commitGroupOffsets(
+    kafka,
+    replayCursorGroup(group),
+    offsets.map((p) => ({ topic: deadLetterTopic, partition: p.partition, offset: p.low })),
+  );
 }
 
 function describeError(e: unknown): string {
@@ -277,5 +292,12 @@ function validate(o: ReplayOptions): void {
     issues.push('registry: must be a schema registry client (or pass decoder)');
   if (o.inFlight !== undefined && !(Number.isInteger(o.inFlight) && o.inFlight >= 1))
     issues.push(`inFlight: must be an integer ≥ 1, got ${o.inFlight}`);
+  const retentionMs = o.deadLetter?.retentionMs;
+  if (
+    retentionMs !== undefined &&
+    retentionMs !== -1 &&
+    !(Number.isSafeInteger(retentionMs) && retentionMs > 0)
+  )
+    issues.push(`deadLetter.retentionMs: must be milliseconds or -1 (forever), got ${retentionMs}`);
   if (issues.length > 0) throw new ConfigError(issues.map((i) => `replayDeadLetters ${i}`));
 }

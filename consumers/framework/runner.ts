@@ -2,12 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { ErrorCode, OutstreamError } from '../../core/errors.ts';
+import { waitFor } from '../../core/wait.ts';
 import type { ConsumerInstrumentation } from './instrumentation.ts';
 import type { KeyScheduler } from './key-scheduler.ts';
 import type { ConsumerMetrics } from './metrics.ts';
 import { createOffsetTracker } from './offset-tracker.ts';
 import type { RecordProcessor } from './process-record.ts';
 import { whenReady } from './readiness.ts';
+import { createStartPositions } from './start-positions.ts';
 
 /** Settings of the underlying kafkajs consumer that a consumer may tune. */
 export type KafkaConsumerTuning = Partial<
@@ -47,6 +49,11 @@ export interface RunnerDeps {
    * (the default, and for any partition it returns undefined for): read on forever.
    */
   stopAt?: (topic: string, partition: number) => bigint | undefined;
+  /**
+   * How often to refresh the blocked keys while running (releases take effect without a
+   * rebalance). Undefined or 0: only when joining.
+   */
+  blockedKeysRefreshMs?: number;
 }
 
 // Errors after which this member's generation is over (or about to be): stop, then rejoin.
@@ -75,6 +82,20 @@ export function createRunner(deps: RunnerDeps) {
   let groupError: unknown;
   let lastBatchAt: Date | undefined;
   const active = new Set<Promise<void>>();
+  // Every partition of a generation has a committed offset before any of its records is
+  // handled (a new group's start position included): see start-positions.ts.
+  const starts = createStartPositions({
+    kafka: deps.kafka,
+    group,
+    fromBeginning: deps.fromBeginning,
+    logger,
+    onError: (e) => onGroupError(e),
+  });
+  let refreshTimer: NodeJS.Timeout | undefined;
+  const stopRefreshing = () => {
+    clearInterval(refreshTimer);
+    refreshTimer = undefined;
+  };
 
   const isAssigned = (topic: string, partition: number) => assignment.get(topic)?.has(partition) ?? false;
 
@@ -121,6 +142,7 @@ export function createRunner(deps: RunnerDeps) {
       return stop.signal.aborted;
     };
     if (stopping()) return;
+    if (!(await starts.settled(heartbeat, stopping, tick))) return;
     const high = BigInt(batch.highWatermark);
     metrics.lag.set(
       { group, topic, partition },
@@ -244,6 +266,8 @@ export function createRunner(deps: RunnerDeps) {
       groupError = undefined;
       // Blocked keys of partitions that just moved here were recorded by their last owner.
       deps.processor.reloadBlocked();
+      const joinEpoch = epoch;
+      starts.joined(c, payload.memberAssignment, joinEpoch, () => epoch === joinEpoch && !draining);
       if (joinedOnce) metrics.rebalances.inc({ group });
       joinedOnce = true;
       logger.info({ memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined group');
@@ -256,12 +280,16 @@ export function createRunner(deps: RunnerDeps) {
     c.on(c.events.CRASH, ({ payload }) => {
       epoch++;
       logger.error({ err: payload.error, restart: payload.restart }, 'kafka consumer crashed');
-      if (!payload.restart) state = 'crashed';
+      if (!payload.restart) {
+        state = 'crashed';
+        stopRefreshing();
+      }
       events.emit('crashed', { error: payload.error, restart: payload.restart });
     });
     const ready = whenReady(c, group, deps.startTimeoutMs);
     // Awaited below; if connecting fails first, its later rejection must not go unhandled.
     ready.catch(() => {});
+    const startedAt = Date.now();
     try {
       await c.connect();
       await c.subscribe({ topics: [...deps.topics], fromBeginning: deps.fromBeginning });
@@ -272,10 +300,26 @@ export function createRunner(deps: RunnerDeps) {
         eachBatch,
       });
       await ready;
+      // Started means every assigned partition has a committed position to resume from.
+      await waitFor(() => starts.committedFor(epoch), {
+        timeoutMs: Math.max(1, deps.startTimeoutMs - (Date.now() - startedAt)),
+        intervalMs: 20,
+        what: 'the start positions of its partitions',
+        abort: () => (state === 'crashed' ? 'the kafka consumer crashed' : undefined),
+      }).catch((e: unknown) => {
+        throw new OutstreamError(ErrorCode.consumer, `consumer ${group}: ${(e as Error).message}`, {
+          cause: e,
+        });
+      });
       state = 'running';
+      if (deps.blockedKeysRefreshMs) {
+        refreshTimer = setInterval(() => void deps.processor.refreshBlocked(), deps.blockedKeysRefreshMs);
+        refreshTimer.unref();
+      }
     } catch (e) {
       state = 'crashed';
       await c.disconnect().catch(() => {});
+      await starts.close();
       throw e;
     }
   }
@@ -285,6 +329,7 @@ export function createRunner(deps: RunnerDeps) {
     if (!consumer || state === 'stopped') return stopped ?? Promise.resolve();
     if (state === 'stopping' && stopped) return stopped;
     state = 'stopping';
+    stopRefreshing();
     startDrain('shutdown');
     const c = consumer;
     stopped = (async () => {
@@ -292,6 +337,7 @@ export function createRunner(deps: RunnerDeps) {
       // valid; only then does kafkajs stop fetching and leave the group.
       await Promise.race([Promise.allSettled([...active]), sleep(deps.drainTimeoutMs + 2 * tick)]);
       await c.disconnect();
+      await starts.close();
       state = 'stopped';
       consumer = undefined;
     })();

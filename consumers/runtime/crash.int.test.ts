@@ -10,7 +10,7 @@ import { type AnyEmitInput, createEmitter, createSchemaIds } from '../../produce
 import { samples } from '../../schemas/index.ts';
 import { withTx } from '../../test/db.ts';
 import { killHard, spawnGroup, stopChild } from '../../test/groups.ts';
-import { pinStartPositions } from './pin-start.ts';
+import { resetGroupToEnd } from '../framework/index.ts';
 
 // Two groups as real processes, SIGKILLed in the middle of a stream and restarted: Kafka
 // redelivers everything after the last committed offsets, and neither the inbox nor the
@@ -96,20 +96,18 @@ async function caughtUp(group: string, topic: string): Promise<boolean> {
 beforeAll(async () => {
   pool = new pg.Pool({ connectionString: config.database.url });
   // The suffixed groups are reused from run to run: start them at the current end.
-  await pinStartPositions(
-    kafka,
-    `notifications.${suffix}`,
-    ['events.booking', 'events.message', 'events.user'],
-    {
-      all: true,
-    },
-  );
-  await pinStartPositions(
-    kafka,
-    `analytics.${suffix}`,
-    ['events.booking', 'events.room', 'events.message', 'events.user', 'events.notification'],
-    { all: true },
-  );
+  await resetGroupToEnd(kafka, `notifications.${suffix}`, [
+    'events.booking',
+    'events.message',
+    'events.user',
+  ]);
+  await resetGroupToEnd(kafka, `analytics.${suffix}`, [
+    'events.booking',
+    'events.room',
+    'events.message',
+    'events.user',
+    'events.notification',
+  ]);
 });
 afterAll(async () => {
   await Promise.all(children.map(stopChild));

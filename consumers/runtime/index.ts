@@ -7,7 +7,6 @@
 export type { GroupCommitOptions } from './group-commit.ts';
 export { createGroupCommit } from './group-commit.ts';
 export { groups } from './groups.ts';
-export { commitAsEmptyGroup, pinStartPositions } from './pin-start.ts';
 export type {
   BuiltGroup,
   GroupContext,

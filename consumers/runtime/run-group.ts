@@ -14,10 +14,9 @@ import {
   type ConsumerOptions,
   createHealthApp,
   defineConsumer,
+  resetGroupToEnd,
   shutdownOnSignals,
 } from '../framework/index.ts';
-import { withoutNullHeaders } from './dead-letter-headers.ts';
-import { pinStartPositions } from './pin-start.ts';
 
 /** What a group's `build` gets: parsed settings and the shared clients of the process. */
 export interface GroupContext {
@@ -85,7 +84,10 @@ export interface StartGroupOptions {
   overrides?: Partial<BuiltGroup['options']>;
   /** Health server port; default the definition's (or OUTSTREAM_HEALTH_PORT). */
   healthPort?: number;
-  /** Move the group's committed offsets to the end of its topics before joining (tests reusing a group id). */
+  /**
+   * Move the group's committed offsets to the end of its topics before joining (tests and
+   * benchmarks reusing a group id); the group must have no running member.
+   */
   resetToEnd?: boolean;
 }
 
@@ -107,9 +109,7 @@ export async function startGroup(def: GroupDefinition, o: StartGroupOptions = {}
   const group = o.group ?? (e.OUTSTREAM_GROUP_SUFFIX ? `${def.name}.${e.OUTSTREAM_GROUP_SUFFIX}` : def.name);
   // The framework adds `group` to every line it logs.
   const logger = o.logger ?? pino({ level: e.OUTSTREAM_LOG_LEVEL ?? 'info' });
-  const kafka = withoutNullHeaders(
-    createKafka({ ...config.kafka, clientId: `${config.kafka.clientId}-${def.name}` }),
-  );
+  const kafka = createKafka({ ...config.kafka, clientId: `${config.kafka.clientId}-${def.name}` });
   const registry = createSchemaRegistry({ url: config.registry.url });
   const metricsRegistry = new Registry();
   const built = await def.build({ config, env, kafka, registry, metricsRegistry, logger });
@@ -125,12 +125,8 @@ export async function startGroup(def: GroupDefinition, o: StartGroupOptions = {}
       logger,
       metricsRegistry,
     });
-    if (o.resetToEnd) await pinStartPositions(kafka, group, consumer.topics, { all: true });
-    else if (!(o.overrides?.fromBeginning ?? startAt === 'beginning')) {
-      const pinned = await pinStartPositions(kafka, group, consumer.topics);
-      if (pinned.length > 0)
-        logger.info({ group, partitions: pinned.length }, 'new partitions start at their current end');
-    }
+    // A new group's start positions are committed by the framework as it first gets them.
+    if (o.resetToEnd) await resetGroupToEnd(kafka, group, consumer.topics);
     await consumer.start();
   } catch (err) {
     await built.close().catch(() => {});

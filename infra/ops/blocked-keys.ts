@@ -71,7 +71,8 @@ export type ReleaseOutcome =
 /**
  * Releases a key held back by a `block-key` group (Postgres store). Refuses, unless `force`,
  * while the key still has dead letters that were not replayed: the group would then act on
- * the aggregate with a hole. Members pick the release up at their next rebalance or restart.
+ * the aggregate with a hole. Running members pick the release up at their next refresh of the
+ * blocked keys (`blockedKeysRefreshMs`, 10 s by default) or when they next join.
  *
  * @throws InvalidArgumentError when the store does not exist.
  */

@@ -115,7 +115,7 @@ export async function dlqCommand(
       }
       log(
         `${o.group}: released key ${o.key} of ${o.topic} (blocked since offset ${r.blockedByOffset}). ` +
-          'Members pick this up at their next rebalance or restart: restart the group to apply it now.',
+          'Running members pick this up within their blocked-keys refresh (10 s by default) and handle the key again.',
       );
       return 0;
     }

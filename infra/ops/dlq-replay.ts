@@ -113,7 +113,7 @@ export async function replayCommand(o: ReplayCommandOptions): Promise<number> {
   try {
     for (const p of plans) {
       if (p.count === 0) continue;
-      const { handlers, retry, orderingOnFailure, decoder, inFlight } = built.options;
+      const { handlers, retry, orderingOnFailure, decoder, inFlight, deadLetter } = built.options;
       const report = await replayDeadLetters({
         group,
         deadLetterTopic: p.topic,
@@ -123,6 +123,7 @@ export async function replayCommand(o: ReplayCommandOptions): Promise<number> {
         decoder,
         retry,
         orderingOnFailure,
+        deadLetter,
         inFlight: Math.min(inFlight ?? 16, 64),
         fromStart: o.fromStart,
         timeoutMs: o.timeoutMs,
@@ -164,7 +165,7 @@ async function releaseHints(o: ReplayCommandOptions, reports: readonly ReplayRep
   const lines = [`${o.group} uses block-key ordering: ${blocked.length} key(s) blocked in Postgres.`];
   if (ready.length > 0) {
     lines.push(
-      `These had every dead letter of this replay handled; release them (members apply it on their next rebalance or restart):`,
+      `These had every dead letter of this replay handled; release them (running members apply it within seconds):`,
     );
     lines.push(...ready.map((b) => release(b.topic, b.key)));
   }

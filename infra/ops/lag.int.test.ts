@@ -4,8 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Admin, Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitGroupOffsets } from '../../consumers/framework/index.ts';
 import { createTopic, deleteTopics, produce } from '../../consumers/framework/test-fixtures/kafka.ts';
-import { commitAsEmptyGroup } from '../../consumers/runtime/pin-start.ts';
 import { loadConfig } from '../../core/config.ts';
 import { createKafka } from '../../core/kafka.ts';
 import { waitFor } from '../../core/wait.ts';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   const at = (partition: number, n: number) =>
     Array.from({ length: n }, (_, i) => ({ partition, key: `k${partition}-${i}`, value: `v${i}` }));
   await produce(kafka, topic, [...at(0, 5), ...at(1, 3)]);
-  await commitAsEmptyGroup(kafka, group, [
+  await commitGroupOffsets(kafka, group, [
     { topic, partition: 0, offset: '2' },
     { topic, partition: 1, offset: '3' },
   ]);

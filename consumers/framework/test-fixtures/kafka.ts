@@ -1,8 +1,9 @@
-import type { Admin, Kafka, Message } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { v7 as uuidv7 } from 'uuid';
 import { envelopeHeaders } from '../../../connect/outbox-connector.ts';
 import { waitFor } from '../../../core/wait.ts';
 import { catalogue, type Events, type EventType, encodePayload, frame } from '../../../schemas/index.ts';
+import { resetGroupToEnd } from '../group-offsets.ts';
 
 /** Runs `work` with a connected admin client. */
 export async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise<T>): Promise<T> {
@@ -36,16 +37,7 @@ export async function deleteTopics(kafka: Kafka, topics: readonly string[]): Pro
  * "from now": nothing produced after this call resolves is missed, nothing older is read.
  */
 export async function startGroupAtEnd(kafka: Kafka, group: string, topics: readonly string[]): Promise<void> {
-  await withAdmin(kafka, async (admin) => {
-    for (const topic of topics) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId: group,
-        topic,
-        partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })),
-      });
-    }
-  });
+  await resetGroupToEnd(kafka, group, topics);
 }
 
 /** One event as a Kafka record, exactly as Debezium's outbox router publishes it. */
@@ -137,6 +129,34 @@ export async function readTopic(
       what: `${count} records on ${topic}`,
     });
     return out;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/**
+ * The record at `topic`/`partition`/`offset` as kafkajs decodes it, headers untouched (a
+ * header Debezium made from a NULL column keeps its null value here).
+ */
+export async function recordAt(
+  kafka: Kafka,
+  topic: string,
+  partition: number,
+  offset: string,
+  timeoutMs = 60_000,
+): Promise<KafkaMessage> {
+  let found: KafkaMessage | undefined;
+  const consumer = kafka.consumer({ groupId: `test-record-at-${uuidv7()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: false });
+    await consumer.run({
+      eachMessage: async (p) => {
+        if (p.partition === partition && p.message.offset === offset) found = p.message;
+      },
+    });
+    consumer.seek({ topic, partition, offset });
+    return await waitFor(() => found, { timeoutMs, what: `record ${topic}/${partition}@${offset}` });
   } finally {
     await consumer.disconnect();
   }
