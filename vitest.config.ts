@@ -11,6 +11,8 @@ export default defineConfig({
           include: ['**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**', '.stack/**'],
           typecheck: { enabled: false },
+          // Pure tests, but some compile TypeScript (codegen): generous on a loaded 2-core box.
+          testTimeout: 20_000,
         },
       },
       {

@@ -79,7 +79,9 @@ describe('cache-invalidation group', () => {
     expect(await cache.tagMembers(tag)).toEqual([]);
     expect(await cache.watermark('booking', bookingId)).toBe(e!.sequence);
     const fanout = await group.consumer.metrics.getSingleMetricAsString('outstream_cache_tag_fanout');
-    expect(fanout).toMatch(/outstream_cache_tag_fanout_sum\{event_type="booking.confirmed"\} [3-9]/);
+    // At least this event's three members (other traffic on the stack may add more).
+    const sum = /outstream_cache_tag_fanout_sum\{event_type="booking.confirmed"\} (\d+)/.exec(fanout)?.[1];
+    expect(Number(sum)).toBeGreaterThanOrEqual(3);
   });
 
   it('refuses a stale fill: a loader that read before the event and writes after its invalidation', async () => {
