@@ -78,10 +78,14 @@ describe('cache-invalidation group', () => {
     expect(await cache.has(cacheKeys.booking(other))).toBe(false);
     expect(await cache.tagMembers(tag)).toEqual([]);
     expect(await cache.watermark('booking', bookingId)).toBe(e!.sequence);
-    const fanout = await group.consumer.metrics.getSingleMetricAsString('outstream_cache_tag_fanout');
     // At least this event's three members (other traffic on the stack may add more).
-    const sum = /outstream_cache_tag_fanout_sum\{event_type="booking.confirmed"\} (\d+)/.exec(fanout)?.[1];
-    expect(Number(sum)).toBeGreaterThanOrEqual(3);
+    const fanoutSum = async () => {
+      const text = await group.consumer.metrics.getSingleMetricAsString('outstream_cache_tag_fanout');
+      return Number(
+        /outstream_cache_tag_fanout_sum\{event_type="booking.confirmed"\} (\d+)/.exec(text)?.[1] ?? 0,
+      );
+    };
+    await waitFor(async () => (await fanoutSum()) >= 3, { timeoutMs: 10_000, what: 'the fan-out metric' });
   });
 
   it('refuses a stale fill: a loader that read before the event and writes after its invalidation', async () => {
