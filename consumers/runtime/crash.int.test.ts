@@ -10,6 +10,7 @@ import { type AnyEmitInput, createEmitter, createSchemaIds } from '../../produce
 import { samples } from '../../schemas/index.ts';
 import { withTx } from '../../test/db.ts';
 import { killHard, spawnGroup, stopChild } from '../../test/groups.ts';
+import { freePort } from '../../test/ports.ts';
 import { resetGroupToEnd } from '../framework/index.ts';
 
 // Two groups as real processes, SIGKILLed in the middle of a stream and restarted: Kafka
@@ -23,7 +24,8 @@ const emitter = createEmitter({
 const run = randomUUID().slice(0, 8);
 const hotelId = `crash-${run}`;
 const suffix = 'crash-test';
-const ports = { notifications: 58191, analytics: 58192 } as const;
+// Health ports are picked free per run (see test/ports.ts).
+const ports = { notifications: 0, analytics: 0 };
 const messages = 160;
 const recipientsPer = 2;
 let pool: pg.Pool;
@@ -95,6 +97,8 @@ async function caughtUp(group: string, topic: string): Promise<boolean> {
 
 beforeAll(async () => {
   pool = new pg.Pool({ connectionString: config.database.url });
+  ports.notifications = await freePort();
+  ports.analytics = await freePort();
   // The suffixed groups are reused from run to run: start them at the current end.
   await resetGroupToEnd(kafka, `notifications.${suffix}`, [
     'events.booking',

@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../core/wait.ts';
+import { freePort } from '../../test/ports.ts';
 
 // `npm start` as a user runs it: platform set up, a group running with prefixed logs, and
 // Ctrl-C (SIGINT) stopping it cleanly.
 describe('npm start', () => {
   it('runs the groups with prefixed logs and stops them cleanly on SIGINT', async () => {
-    const port = 58198;
+    const port = await freePort();
     const child = spawn(
       process.execPath,
       [path.join(import.meta.dirname, '..', 'start.ts'), '--only', 'cache-invalidation'],
