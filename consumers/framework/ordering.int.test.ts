@@ -8,7 +8,7 @@ import { createKafka } from '../../core/kafka.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { waitFor } from '../../core/wait.ts';
 import { type AnyEmitInput, createEmitter, createSchemaIds } from '../../producers/index.ts';
-import { samples } from '../../schemas/index.ts';
+import { bookingEvent } from '../../test/booking-events.ts';
 import { withTx } from '../../test/db.ts';
 import { type Consumer, defineConsumer } from './define-consumer.ts';
 import { skip } from './handler.ts';
@@ -36,19 +36,7 @@ function stream(ids: readonly string[]): AnyEmitInput[] {
   const out: AnyEmitInput[] = [];
   for (let seq = 1; seq <= perAggregate; seq++) {
     for (const id of ids) {
-      out.push(
-        seq === 1
-          ? {
-              type: 'booking.created',
-              aggregateId: id,
-              payload: { ...samples['booking.created'], bookingId: id },
-            }
-          : {
-              type: 'booking.confirmed',
-              aggregateId: id,
-              payload: { ...samples['booking.confirmed'], bookingId: id },
-            },
-      );
+      out.push(bookingEvent(id, seq));
     }
   }
   return out;

@@ -8,7 +8,8 @@ import { createKafka } from '../../core/kafka.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { waitFor } from '../../core/wait.ts';
 import { type AnyEmitInput, createEmitter, createSchemaIds } from '../../producers/index.ts';
-import { type EventOf, samples } from '../../schemas/index.ts';
+import type { EventOf } from '../../schemas/index.ts';
+import { bookingEvent } from '../../test/booking-events.ts';
 import { withTx } from '../../test/db.ts';
 import { type Consumer, defineConsumer } from './define-consumer.ts';
 import { skip } from './handler.ts';
@@ -105,19 +106,7 @@ describe('rebalance', () => {
     const total = aggregates * perAggregate;
     const emitting = (async () => {
       for (let seq = 1; seq <= perAggregate; seq++) {
-        const round: AnyEmitInput[] = ids.map((id) =>
-          seq === 1
-            ? {
-                type: 'booking.created',
-                aggregateId: id,
-                payload: { ...samples['booking.created'], bookingId: id },
-              }
-            : {
-                type: 'booking.confirmed',
-                aggregateId: id,
-                payload: { ...samples['booking.confirmed'], bookingId: id },
-              },
-        );
+        const round: AnyEmitInput[] = ids.map((id) => bookingEvent(id, seq));
         await withTx(pool, (tx) => emitter.emitMany(tx, round));
         if (seq > perAggregate / 2) await sleep(250);
       }
