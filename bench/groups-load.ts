@@ -115,23 +115,16 @@ async function main() {
     inflight.add(p);
   };
   if (plan.mode === 'rate') {
-    // A fixed schedule: event k is due at started + k / rate, in transactions of `batch` events
-    // (a transaction once its last event is due). Behind schedule (a stall), it catches up with
-    // at most 32 transactions in flight; between transactions it sleeps until the next is due.
-    const total = Math.floor((plan.durationMs / 1000) * plan.rate);
+    // A fixed schedule: event k is due at started + k / rate; never burst to catch up more than 20 ms.
     let due = 0;
-    while (due < total) {
-      const shouldHave = Math.min(total, Math.floor(((now() - started) / 1000) * plan.rate));
-      while (
-        inflight.size < 32 &&
-        (shouldHave - due >= plan.batch || (shouldHave === total && due < total))
-      ) {
-        const n = Math.min(plan.batch, total - due);
+    while (now() - started < plan.durationMs) {
+      const shouldHave = Math.floor(((now() - started) / 1000) * plan.rate);
+      while (due < shouldHave && inflight.size < 32) {
+        const n = Math.max(1, Math.min(plan.batch, shouldHave - due));
         launch(n);
         due += n;
       }
-      const next = started + ((due + Math.min(plan.batch, total - due)) / plan.rate) * 1000;
-      await sleep(Math.max(1, next - now()));
+      await sleep(1);
     }
   } else {
     let left = plan.count;

@@ -4,10 +4,7 @@
 // process). Prints figures; asserts nothing. Needs the stack (`npm start` or `npm run stack:up`
 // + `npm run setup`); the groups run in this process under bench group ids, the load in a
 // child process.
-// Usage: npm run bench:groups [-- --quick] [--rate 1000] [--batch 1] [--seconds 20] [--burst 30000]
-//   [--load-priority -10] [--groups a,b] [--skip-baseline]
-// --batch: events per transaction in the fixed-rate phases (1: one transaction per event).
-// Each phase also prints the CPU each part of the machine used (Linux), to show where the time goes.
+// Usage: npm run bench:groups [-- --quick] [--rate 1000] [--seconds 20] [--burst 30000]
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -25,10 +22,8 @@ import { loadConfig } from '../core/config.ts';
 import { createKafka } from '../core/kafka.ts';
 import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { waitFor } from '../core/wait.ts';
-import { stackStatus } from '../infra/stack/stack.ts';
 import { createEmitter, createSchemaIds } from '../producers/index.ts';
 import type { AnyEvent, EventType } from '../schemas/index.ts';
-import { type CpuGroups, startCpuUsage } from './cpu-usage.ts';
 import type { Commit, LoadPlan } from './groups-load.ts';
 import { startRelay } from './groups-relay.ts';
 import type { Timing } from './groups-runner.ts';
@@ -37,8 +32,6 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     rate: { type: 'string' },
-    batch: { type: 'string' },
-    'load-priority': { type: 'string' },
     seconds: { type: 'string' },
     burst: { type: 'string' },
     groups: { type: 'string' },
@@ -47,18 +40,6 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const rate = Number(values.rate ?? 1000);
-const batch = Number(values.batch ?? 1);
-const loadPriority = Number(values['load-priority'] ?? -10);
-if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) {
-  console.error(
-    `--batch: must be a whole number of events per transaction (1 to 10000), got ${values.batch}`,
-  );
-  process.exit(2);
-}
-if (!Number.isInteger(loadPriority) || loadPriority < -20 || loadPriority > 19) {
-  console.error(`--load-priority: must be a nice value from -20 to 19, got ${values['load-priority']}`);
-  process.exit(2);
-}
 const seconds = Number(values.seconds ?? (quick ? 3 : 20));
 const burst = Number(values.burst ?? (quick ? 3000 : 30_000));
 const config = loadConfig(process.env);
@@ -98,26 +79,9 @@ const record = (group: GroupName, e: AnyEvent, start: number, end: number) => {
   if (e.actor === actor) effects[group].set(e.id, { recordTs: e.kafka.timestamp, start, end });
 };
 
-/** Processes whose CPU each phase reports, besides the stack's (bench/cpu-usage.ts). */
-const benchProcesses: { load?: number; groups: Partial<Record<GroupName, number>> } = { groups: {} };
-let stackPids: Record<string, number | undefined> = {};
-const cpuGroups = (): CpuGroups => ({
-  load: benchProcesses.load ? { pid: benchProcesses.load } : undefined,
-  postgres: stackPids.postgres ? { pid: stackPids.postgres, children: true } : undefined,
-  connect: stackPids.connect ? { pid: stackPids.connect } : undefined,
-  kafka: stackPids.kafka ? { pid: stackPids.kafka } : undefined,
-  redis: stackPids.redis ? { pid: stackPids.redis } : undefined,
-  registry: stackPids.registry ? { pid: stackPids.registry } : undefined,
-  ...Object.fromEntries(
-    Object.entries(benchProcesses.groups).map(([g, pid]) => [g, pid ? { pid } : undefined]),
-  ),
-  'bench (+ relay)': { pid: process.pid },
-});
-
 /** Starts a group in its own process (bench/groups-runner.ts); resolves once it joined. */
 async function runner(name: GroupName) {
   const child = fork(path.join(import.meta.dirname, 'groups-runner.ts'), [name, actor]);
-  benchProcesses.groups[name] = child.pid;
   await new Promise<void>((resolve, reject) => {
     child.on('message', (m: { ready?: true; timings?: Timing[] }) => {
       if (m.ready) resolve();
@@ -139,12 +103,10 @@ function load(plan: Omit<LoadPlan, 'actor' | 'hotels' | 'guestId' | 'run'>) {
   const child: ChildProcess = fork(path.join(import.meta.dirname, 'groups-load.ts'), [
     JSON.stringify({ ...plan, actor, hotels, guestId, run }),
   ]);
-  benchProcesses.load = child.pid;
-  // The load stands for the services, which run on their own machines in production: by
-  // default it gets the CPU first, so that every design is offered the same rate on this shared
-  // box — at the price of preempting the pipeline it measures (--load-priority 0: equal share).
+  // The load stands for the services, which run on their own machines in production: it gets
+  // the CPU first, so that every design is offered the same rate on this shared 2-core box.
   try {
-    os.setPriority(child.pid!, loadPriority);
+    os.setPriority(child.pid!, -10);
   } catch {
     // not permitted (not root): the rates printed show what was offered
   }
@@ -170,10 +132,8 @@ function load(plan: Omit<LoadPlan, 'actor' | 'hotels' | 'guestId' | 'run'>) {
   );
   return {
     ids,
-    /** Starts the load once it is ready; `onGo` runs just before (to start measuring). */
-    async run(onGo?: () => void) {
+    async run() {
       await ready;
-      onGo?.();
       child.send('go');
       return done;
     },
@@ -187,18 +147,13 @@ function pct(sorted: number[], q: number): number {
 const ms = (n: number) => (Number.isNaN(n) ? '   n/a' : `${n.toFixed(0).padStart(5)} ms`);
 
 async function settle(ids: readonly string[], timeoutMs: number): Promise<boolean> {
-  // Effects only accumulate: each check resumes where the last one stopped (rescanning 30,000
-  // ids per group every 50 ms cost the bench process a tenth of a core, taken from the groups).
-  const done = Object.fromEntries(groupNames.map((g) => [g, 0])) as Record<GroupName, number>;
-  const finished = (g: GroupName) => {
-    while (done[g] < ids.length) {
-      const id = ids[done[g]]!;
-      if (handles[g].has(commits.get(id)!.type) && !effects[g].has(id)) return false;
-      done[g]++;
-    }
-    return true;
-  };
-  return waitFor(() => groupNames.every(finished), { timeoutMs, intervalMs: 50, what: 'every effect' }).then(
+  return waitFor(
+    () =>
+      groupNames.every((g) =>
+        ids.every((id) => !handles[g].has(commits.get(id)!.type) || effects[g].has(id)),
+      ),
+    { timeoutMs, intervalMs: 50, what: 'every effect' },
+  ).then(
     () => true,
     () => false,
   );
@@ -253,21 +208,16 @@ async function ratePhase(name: string, relayMs?: number) {
     rate,
     durationMs: seconds * 1000,
     count: 0,
-    batch,
+    batch: 1,
     retain: relayMs !== undefined,
   });
-  let cpu: ReturnType<typeof startCpuUsage> | undefined;
-  const r = await l.run(() => {
-    cpu = startCpuUsage(cpuGroups);
-  });
+  const r = await l.run();
   const complete = await settle(l.ids, quick ? 15_000 : 60_000);
-  const usage = cpu!.stop();
   const result = latencies(l.ids);
   console.log(
-    `\n${name}: ${r.emitted} events at ${(r.emitted / (r.elapsedMs / 1000)).toFixed(0)}/s, ${batch} per transaction${complete ? '' : ' (not all effects arrived in time)'}`,
+    `\n${name}: ${r.emitted} events at ${(r.emitted / (r.elapsedMs / 1000)).toFixed(0)}/s${complete ? '' : ' (not all effects arrived in time)'}`,
   );
   printLatency('commit → effect', result);
-  console.log(`    ${usage}`);
   return result;
 }
 
@@ -286,9 +236,6 @@ async function floorPhase() {
   });
   const joined = new Promise<void>((r) => consumer.on(consumer.events.GROUP_JOIN, () => r()));
   await consumer.run({
-    // kafkajs's default autoCommit sends one OffsetCommit per batch (per partition) before it
-    // fetches again, each ≥ 5 ms at the broker: that, not capture, would be the "floor".
-    autoCommit: false,
     eachBatch: async ({ batch }) => {
       const t = performance.timeOrigin + performance.now();
       for (const m of batch.messages) {
@@ -298,15 +245,11 @@ async function floorPhase() {
     },
   });
   await joined;
-  const l = load({ mode: 'rate', rate, durationMs: seconds * 1000, count: 0, batch, retain: false });
-  let cpu: ReturnType<typeof startCpuUsage> | undefined;
-  const r = await l.run(() => {
-    cpu = startCpuUsage(cpuGroups);
-  });
+  const l = load({ mode: 'rate', rate, durationMs: seconds * 1000, count: 0, batch: 1, retain: false });
+  const r = await l.run();
   await waitFor(() => l.ids.every((id) => arrivals.has(id)), { timeoutMs: 15_000, what: 'arrivals' }).catch(
     () => {},
   );
-  const usage = cpu!.stop();
   await consumer.disconnect();
   const admin = kafka.admin();
   await admin.connect();
@@ -316,9 +259,8 @@ async function floorPhase() {
     .flatMap((id) => (arrivals.has(id) ? [arrivals.get(id)! - commits.get(id)!.t] : []))
     .sort((a, b) => a - b);
   console.log(
-    `\ncapture floor (no group running): ${r.emitted} events at ${(r.emitted / (r.elapsedMs / 1000)).toFixed(0)}/s, ${batch} per transaction\n` +
-      `    commit → bare Kafka consumer  p50 ${ms(pct(lat, 0.5))}  p99 ${ms(pct(lat, 0.99))}  max ${ms(lat[lat.length - 1] ?? Number.NaN)}\n` +
-      `    ${usage}`,
+    `\ncapture floor (no group running): ${r.emitted} events at ${(r.emitted / (r.elapsedMs / 1000)).toFixed(0)}/s\n` +
+      `    commit → bare Kafka consumer  p50 ${ms(pct(lat, 0.5))}  p99 ${ms(pct(lat, 0.99))}  max ${ms(lat[lat.length - 1] ?? Number.NaN)}`,
   );
 }
 
@@ -345,12 +287,8 @@ async function burstPhase(name: string, relayMs?: number) {
     batch: 100,
     retain: relayMs !== undefined,
   });
-  let cpu: ReturnType<typeof startCpuUsage> | undefined;
-  const r = await l.run(() => {
-    cpu = startCpuUsage(cpuGroups);
-  });
+  const r = await l.run();
   const complete = await settle(l.ids, quick ? 20_000 : 180_000);
-  const usage = cpu!.stop();
   const first = Math.min(...l.ids.map((id) => commits.get(id)!.t));
   const last = Math.max(
     ...groupNames.flatMap((g) =>
@@ -366,12 +304,10 @@ async function burstPhase(name: string, relayMs?: number) {
     `\n${name}: ${r.emitted} events emitted at ${(r.emitted / (r.elapsedMs / 1000)).toFixed(0)}/s; all three groups done at ${eps.toFixed(0)} events/s${complete ? '' : ' (INCOMPLETE: deadline passed)'}`,
   );
   console.log(`    per group (effects/s): ${perGroup.join(', ')}`);
-  console.log(`    ${usage}`);
   return complete ? eps : Number.NaN;
 }
 
 async function main() {
-  stackPids = Object.fromEntries((await stackStatus(config)).map((c) => [c.component, c.pid]));
   const pool = new pg.Pool({ connectionString: config.database.url, max: 10 });
   // Bench data: a staff member per hotel (for booking.created), a guest who opted out of email.
   for (const [i, h] of hotels.entries()) {
@@ -386,8 +322,7 @@ async function main() {
     [guestId],
   );
   console.log(
-    `bench:groups ${quick ? '(quick) ' : ''}— ${rate} events/s (${batch} per transaction) for ${seconds} s per latency run, ` +
-      `bursts of ${burst}; load priority ${loadPriority}; ` +
+    `bench:groups ${quick ? '(quick) ' : ''}— ${rate} events/s for ${seconds} s per latency run, bursts of ${burst}; ` +
       'event mix: 40% booking.created, 30% booking.confirmed, 20% room.status_changed, 10% message.created',
   );
 

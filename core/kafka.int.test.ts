@@ -80,43 +80,4 @@ describe('kafkajs against the stack broker', () => {
     const groups = await admin.describeGroups([groupId]);
     expect(groups.groups[0]?.state).toBe('Empty');
   });
-
-  it('sends concurrent commits of one consumer as one OffsetCommit request, every offset landing', async () => {
-    const many = `test.kafka-client.commits.${randomUUID()}`;
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: many, numPartitions: 12 }] });
-    const groupId = `test-group-${randomUUID()}`;
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topic: many, fromBeginning: true });
-      const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-      await consumer.run({ autoCommit: false, eachBatch: async () => {} });
-      await joined;
-      let requests = 0;
-      consumer.on(consumer.events.COMMIT_OFFSETS, () => {
-        requests++;
-      });
-      // As a consumer handling partitions concurrently does: one commit per partition, at once.
-      const partitions = Array.from({ length: 12 }, (_, p) => p);
-      await Promise.all(
-        partitions.map((partition) =>
-          consumer.commitOffsets([{ topic: many, partition, offset: String(partition + 1) }]),
-        ),
-      );
-      expect(requests).toBe(1);
-      // The same partition twice in one tick: the later call wins, as it would sent in turn.
-      await Promise.all([
-        consumer.commitOffsets([{ topic: many, partition: 0, offset: '20' }]),
-        consumer.commitOffsets([{ topic: many, partition: 0, offset: '21' }]),
-      ]);
-      const committed = await admin.fetchOffsets({ groupId, topics: [many] });
-      const byPartition = new Map(committed[0]!.partitions.map((p) => [p.partition, p.offset]));
-      expect(byPartition.get(0)).toBe('21');
-      for (const p of partitions.slice(1)) expect(byPartition.get(p)).toBe(String(p + 1));
-    } finally {
-      await consumer.disconnect();
-      await admin.deleteGroups([groupId]).catch(() => {});
-      await admin.deleteTopics({ topics: [many] }).catch(() => {});
-    }
-  });
 });

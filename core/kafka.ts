@@ -1,5 +1,5 @@
 import kafkajs, { type Kafka, type KafkaConfig, type logLevel } from 'kafkajs';
-import { coalesceOffsetCommits, fixRequestQueueTimerLoop } from './kafkajs-fixes.ts';
+import { fixRequestQueueTimerLoop } from './kafkajs-fixes.ts';
 
 // kafkajs is CommonJS: Node's ESM loader does not detect every named export (e.g.
 // ConfigResourceTypes), the default export has them all. Import kafkajs values from here.
@@ -8,8 +8,6 @@ const KafkaLogLevel = kafkajs.logLevel;
 
 // kafkajs #1556: idle connections spin a 1 ms timer loop; fixed before any client exists.
 fixRequestQueueTimerLoop();
-// Concurrent per-partition commits queue up at the broker (≥ 5 ms each): one request instead.
-coalesceOffsetCommits();
 
 /**
  * The one place Outstream builds its Kafka client. kafkajs is unmaintained; keeping every

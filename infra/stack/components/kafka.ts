@@ -67,11 +67,6 @@ function serverProperties(dataDir: string, ports: LocalPorts): string {
     'share.coordinator.state.topic.min.isr': 1,
     'min.insync.replicas': 1,
     'group.initial.rebalance.delay.ms': 0,
-    // Kafka 4.x's group coordinator holds every offset commit 5 ms to batch its writes, and a
-    // broker answers one request per connection at a time: a consumer's commits queued behind
-    // each other paid 5 ms apiece. Writes still reach the log before the answer (read-only
-    // setting: applies when the broker starts).
-    'group.coordinator.append.linger.ms': 0,
     'log.retention.hours': 168,
   };
   return `${Object.entries(props)
