@@ -36,6 +36,14 @@ describe('loadConfig', () => {
     expect(Object.values(c.stack.external).some(Boolean)).toBe(false);
   });
 
+  it('keeps every default port below the ephemeral range, and refuses an offset that moves one into it', () => {
+    for (const port of Object.values(localPorts)) expect(port).toBeLessThan(32768);
+    const shifted = loadConfig({ OUTSTREAM_PORT_OFFSET: '13000' }).stack.ports;
+    for (const port of Object.values(shifted)) expect(port).toBeLessThan(32768);
+    expect(() => loadConfig({ OUTSTREAM_PORT_OFFSET: '14000' })).toThrow(/OUTSTREAM_PORT_OFFSET.*≤ 32767/);
+    expect(() => loadConfig({ OUTSTREAM_PORT_OFFSET: '-15000' })).toThrow(/OUTSTREAM_PORT_OFFSET.*≥ 1024/);
+  });
+
   it('names every bad variable in one typed error', () => {
     let error: unknown;
     try {

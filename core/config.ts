@@ -3,22 +3,31 @@ import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 
 /**
- * Ports of the local stack (`npm run stack:up`). They sit far from the standard ports so
- * that the stack never collides with a machine's own PostgreSQL, Redis or Kafka.
+ * Ports of the local stack (`npm run stack:up`) and of the processes `npm start` runs. They
+ * sit away from the standard ports, so that the stack never collides with a machine's own
+ * PostgreSQL, Redis or Kafka, and below Linux's ephemeral range (32768–60999), where any
+ * outgoing connection may hold a port before our listener gets it.
  * `OUTSTREAM_PORT_OFFSET` shifts them all, so that two checkouts can run two stacks.
  */
 export const localPorts = {
-  postgres: 55432,
-  redis: 56379,
-  kafka: 59092,
-  kafkaController: 59093,
-  connect: 58083,
-  registry: 58081,
-  registryManagement: 59001,
-  sse: 58090,
-  smtp: 58025,
-  smtpSink: 58026,
+  postgres: 15432,
+  redis: 16379,
+  kafka: 19092,
+  kafkaController: 19093,
+  connect: 18083,
+  registry: 18081,
+  registryManagement: 19001,
+  sse: 18090,
+  smtp: 18025,
+  smtpSink: 18026,
+  notificationsHealth: 18101,
+  cacheInvalidationHealth: 18102,
+  analyticsHealth: 18103,
+  analyticsApi: 18104,
 } as const;
+
+/** Shifted ports must stay in 1024…32767: privileged below, ephemeral above. */
+const portRange = { min: 1024, max: 32767 } as const;
 
 /** The components of the stack, in start order. */
 export const components = ['postgres', 'redis', 'kafka', 'smtp', 'registry', 'connect'] as const;
@@ -49,7 +58,17 @@ const envSchema = z.object({
   SMTP_SINK_URL: url('SMTP_SINK_URL').optional(),
   SSE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   OUTSTREAM_STACK_DIR: z.string().trim().min(1).optional(),
-  OUTSTREAM_PORT_OFFSET: z.coerce.number().int().min(-50000).max(5000).optional(),
+  OUTSTREAM_MAVEN_REPO_LOCAL: z.string().trim().min(1).optional(),
+  OUTSTREAM_PORT_OFFSET: z.coerce
+    .number()
+    .int()
+    .min(portRange.min - Math.min(...Object.values(localPorts)), {
+      message: `OUTSTREAM_PORT_OFFSET must keep every port ≥ ${portRange.min}`,
+    })
+    .max(portRange.max - Math.max(...Object.values(localPorts)), {
+      message: `OUTSTREAM_PORT_OFFSET must keep every port ≤ ${portRange.max}, below Linux's ephemeral range (safe offsets: 0, 1000, … 13000)`,
+    })
+    .optional(),
   OUTSTREAM_CLIENT_ID: z.string().trim().min(1).optional(),
   OUTSTREAM_CONNECTOR_NAME: z
     .string()
@@ -80,6 +99,10 @@ export interface OutstreamConfig {
     dir: string;
     /** Ports of the local components (shifted by OUTSTREAM_PORT_OFFSET). */
     ports: LocalPorts;
+    /** OUTSTREAM_PORT_OFFSET (0 when unset): shifts every default port, the groups' too. */
+    portOffset: number;
+    /** Maven's local repository for the stack's jars (OUTSTREAM_MAVEN_REPO_LOCAL; default Maven's own). */
+    mavenRepoLocal?: string;
     /** Components pointed at an external URL: the local stack neither starts nor stops them. */
     external: Record<Component, boolean>;
   };
@@ -125,7 +148,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
-  const ports = portsFor(e.OUTSTREAM_PORT_OFFSET ?? 0);
+  const portOffset = e.OUTSTREAM_PORT_OFFSET ?? 0;
+  const ports = portsFor(portOffset);
   const local = localUrlsFor(ports);
   return {
     kafka: {
@@ -148,6 +172,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     stack: {
       dir: path.resolve(cwd, e.OUTSTREAM_STACK_DIR ?? '.stack'),
       ports,
+      portOffset,
+      ...(e.OUTSTREAM_MAVEN_REPO_LOCAL
+        ? { mavenRepoLocal: path.resolve(cwd, e.OUTSTREAM_MAVEN_REPO_LOCAL) }
+        : {}),
       // A variable equal to the local stack's own value (as `stack:env` prints it) is not
       // external: `eval "$(npm run -s stack:env)"` must not turn the stack off.
       external: {

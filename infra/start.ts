@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { groups } from '../consumers/runtime/groups.ts';
+import { defaultHealthPort } from '../consumers/runtime/run-group.ts';
 import { loadConfig } from '../core/config.ts';
 import { isOutstreamError } from '../core/errors.ts';
 import { setupPlatform } from './setup.ts';
@@ -54,9 +55,9 @@ async function main() {
       '',
       `running ${specs.map((s) => s.name).join(', ')} — Ctrl-C stops them (the stack keeps running)`,
       `  health/metrics: ${Object.values(groups)
-        .map((g) => `${g.name} http://127.0.0.1:${g.healthPort}/health`)
+        .map((g) => `${g.name} http://127.0.0.1:${defaultHealthPort(g, config)}/health`)
         .join(', ')}`,
-      `  analytics API:  http://127.0.0.1:${groups.analytics?.healthPort}/analytics/report?hotel=1`,
+      `  analytics API:  http://127.0.0.1:${config.stack.ports.analyticsHealth}/analytics/report?hotel=1`,
       ...(specs.some((s) => s.name === 'realtime')
         ? [`  realtime (SSE): http://127.0.0.1:${config.sse.port}/demo/`]
         : []),

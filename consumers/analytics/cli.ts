@@ -19,7 +19,7 @@ const usage = `usage: npm run analytics -- <command> [flags]
                     recompute from the start of the topics into fresh tables (default schema
                     analytics_rebuild) and compare with the live totals; --swap then replaces
                     the live tables (the old ones are kept, renamed)
-  serve [--port N]  the JSON API alone: GET /analytics/report?hotel=&from=&to= (default port 58104)
+  serve [--port N]  the JSON API alone: GET /analytics/report?hotel=&from=&to= (default port 18104, shifted by OUTSTREAM_PORT_OFFSET)
   prune [--days N]  forget counted event ids older than N days (default 8: the topics keep 7, so
                     nothing older can be redelivered)`;
 
@@ -36,7 +36,7 @@ function parse(argv: string[]) {
         json: { type: 'boolean', default: false },
         swap: { type: 'boolean', default: false },
         target: { type: 'string' },
-        port: { type: 'string', default: '58104' },
+        port: { type: 'string' },
         days: { type: 'string', default: '8' },
       },
     },
@@ -91,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'serve': {
-        const port = Number(values.port);
+        const port = values.port === undefined ? config.stack.ports.analyticsApi : Number(values.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new Error(`--port: not a port: ${values.port}`);
         const server = serve({ fetch: analyticsApi(pool).fetch, port, hostname: '127.0.0.1' });

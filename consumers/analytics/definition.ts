@@ -1,15 +1,16 @@
 import pg from 'pg';
+import { localPorts } from '../../core/config.ts';
 import type { GroupDefinition } from '../runtime/run-group.ts';
 import { analyticsGroup, analyticsHandlers, createAnalyticsMetrics } from './group.ts';
 import { analyticsApi } from './http.ts';
 
 /**
  * The analytics group as a runnable (`npm run consumer -- analytics`). Its health server
- * also answers `GET /analytics/report` (default port 58103).
+ * also answers `GET /analytics/report` (default port 18103).
  */
 export const analytics: GroupDefinition = {
   name: analyticsGroup,
-  healthPort: 58103,
+  healthPort: localPorts.analyticsHealth,
   // Totals count everything the topics hold, the same as `analytics rebuild`.
   startAt: 'beginning',
   async build({ config, metricsRegistry }) {

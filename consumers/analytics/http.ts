@@ -10,7 +10,7 @@ import { queryReport } from './report.ts';
  * A bad parameter answers 400 with `{ error, issues }` naming it.
  *
  * @example
- * serve({ fetch: analyticsApi(pool).fetch, port: 58092 });
+ * serve({ fetch: analyticsApi(pool).fetch, port: 18104 });
  */
 export function analyticsApi(pool: pg.Pool, schema?: string) {
   const app = new Hono();

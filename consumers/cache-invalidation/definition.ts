@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { localPorts } from '../../core/config.ts';
 import type { GroupDefinition } from '../runtime/run-group.ts';
 import { createCache } from './cache.ts';
 import { cacheInvalidationGroup, cacheInvalidationHandlers } from './group.ts';
@@ -7,7 +8,7 @@ import { createCacheMetrics } from './metrics.ts';
 /** The cache-invalidation group as a runnable (`npm run consumer -- cache-invalidation`). */
 export const cacheInvalidation: GroupDefinition = {
   name: cacheInvalidationGroup,
-  healthPort: 58102,
+  healthPort: localPorts.cacheInvalidationHealth,
   startAt: 'end',
   async build({ config, metricsRegistry }) {
     const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { z } from 'zod';
+import { localPorts } from '../../core/config.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { createEmitter, createSchemaIds } from '../../producers/index.ts';
 import type { GroupDefinition } from '../runtime/run-group.ts';
@@ -20,7 +21,7 @@ const envSchema = z.object({
  */
 export const notifications: GroupDefinition = {
   name: notificationsGroup,
-  healthPort: 58101,
+  healthPort: localPorts.notificationsHealth,
   startAt: 'end',
   async build({ config, env, registry, metricsRegistry }) {
     const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v)));

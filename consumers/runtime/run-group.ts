@@ -44,7 +44,10 @@ export interface BuiltGroup {
 export interface GroupDefinition {
   /** The consumer group id (and the `npm run consumer -- <name>` name). */
   name: string;
-  /** Default port of its health/metrics server (OUTSTREAM_HEALTH_PORT overrides; busy → any free port). */
+  /**
+   * Default port of its health/metrics server, an entry of `localPorts` (shifted by
+   * OUTSTREAM_PORT_OFFSET; OUTSTREAM_HEALTH_PORT overrides; busy → any free port; 0 → any).
+   */
   healthPort: number;
   /**
    * Where a brand-new group starts: `end` (only events written from now on, e.g. no week-old
@@ -134,16 +137,17 @@ export async function startGroup(def: GroupDefinition, o: StartGroupOptions = {}
   }
   const app = createHealthApp([consumer]);
   if (built.routes) app.route('/', built.routes);
-  const server = await listen(app, o.healthPort ?? e.OUTSTREAM_HEALTH_PORT ?? def.healthPort, logger);
-  const port = (server.address() as AddressInfo).port;
+  const port = o.healthPort ?? e.OUTSTREAM_HEALTH_PORT ?? defaultHealthPort(def, config);
+  const server = await listen(app, port, logger);
+  const bound = (server.address() as AddressInfo).port;
   logger.info(
-    { group, topics: consumer.topics, health: `http://127.0.0.1:${port}/health` },
+    { group, topics: consumer.topics, health: `http://127.0.0.1:${bound}/health` },
     `${group} running`,
   );
   let stopping: Promise<void> | undefined;
   return {
     consumer,
-    port,
+    port: bound,
     logger,
     stop() {
       stopping ??= (async () => {
@@ -154,6 +158,11 @@ export async function startGroup(def: GroupDefinition, o: StartGroupOptions = {}
       return stopping;
     },
   };
+}
+
+/** A group's health port as `npm start` runs it: its default shifted by OUTSTREAM_PORT_OFFSET. */
+export function defaultHealthPort(def: GroupDefinition, config: OutstreamConfig): number {
+  return def.healthPort === 0 ? 0 : def.healthPort + config.stack.portOffset;
 }
 
 function listen(app: Hono, port: number, logger: Logger) {

@@ -181,8 +181,8 @@ where to look:
   notifications (inbox): ${psql} -c "SELECT recipient_id, kind, title, created_at FROM notifications ORDER BY created_at DESC LIMIT 10"
   emails received:       ${config.smtp.sinkUrl}/  (raw .eml files under ${config.stack.dir}/smtp/mail)
   analytics:             npm run analytics -- report --hotel ${hotels[0]}
-                         curl 'http://127.0.0.1:58103/analytics/report?hotel=${hotels[0]}'
-  cache metrics:         curl -s http://127.0.0.1:58102/metrics | grep outstream_cache
+                         curl 'http://127.0.0.1:${config.stack.ports.analyticsHealth}/analytics/report?hotel=${hotels[0]}'
+  cache metrics:         curl -s http://127.0.0.1:${config.stack.ports.cacheInvalidationHealth}/metrics | grep outstream_cache
   dead letters:          npm run dlq -- list --group notifications --show 5`);
 }
 

@@ -9,6 +9,21 @@ import { StackError } from '../../core/errors.ts';
 const run = promisify(execFile);
 const poms = path.join(import.meta.dirname, 'maven');
 
+/**
+ * Pinned: Maven 3.8's default (2.8) copies jars without waiting for a concurrent download of
+ * the same file ("Failed to copy full contents"), and a pin makes every machine run the same.
+ */
+const dependencyPlugin = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+
+/** Seconds a resolution waits for another one (this or another checkout's) to finish. */
+const lockWaitS = 900;
+
+/** Where Maven runs: its local repository (default `~/.m2/repository`). */
+export interface MavenOptions {
+  /** `-Dmaven.repo.local`: e.g. an empty folder, to prove a cold machine can resolve everything. */
+  repoLocal?: string;
+}
+
 /** A registry distribution, resolved as one archive (not a dependency tree). */
 export interface ApicurioDistribution {
   version: string;
@@ -45,17 +60,19 @@ export const apicurio = {
  * Copies the runtime jars of `infra/stack/maven/<name>/pom.xml` into `dir`. A stamp file
  * holding the POM's hash makes a warm start skip Maven entirely (no network, no JVM).
  */
-export async function resolveJars(name: 'kafka' | 'connect' | 'debezium', dir: string): Promise<string> {
+export async function resolveJars(
+  name: 'kafka' | 'connect' | 'debezium',
+  dir: string,
+  maven: MavenOptions = {},
+): Promise<string> {
   const pom = path.join(poms, name, 'pom.xml');
   const stamp = path.join(dir, '.resolved');
   const hash = createHash('sha256').update(readFileSync(pom)).digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return dir;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  await mvn(name, [
+  await mvn(name, maven, dir, [
     '-f',
     pom,
-    'dependency:copy-dependencies',
+    `${dependencyPlugin}:copy-dependencies`,
     '-DincludeScope=runtime',
     `-DoutputDirectory=${dir}`,
   ]);
@@ -67,13 +84,19 @@ export async function resolveJars(name: 'kafka' | 'connect' | 'debezium', dir: s
 }
 
 /** Unpacks an Apicurio Registry distribution into `dir` (once) and returns the path of its jar. */
-export async function resolveRegistry(dir: string, dist: ApicurioDistribution): Promise<string> {
+export async function resolveRegistry(
+  dir: string,
+  dist: ApicurioDistribution,
+  maven: MavenOptions = {},
+): Promise<string> {
   const stamp = path.join(dir, '.resolved');
   if (!(existsSync(stamp) && readFileSync(stamp, 'utf8') === dist.artifact)) {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
     // Copied, then untarred with tar(1): Maven's own unpacker turns PAX headers into folders.
-    await mvn('registry', ['dependency:copy', `-Dartifact=${dist.artifact}`, `-DoutputDirectory=${dir}`]);
+    await mvn('registry', maven, dir, [
+      `${dependencyPlugin}:copy`,
+      `-Dartifact=${dist.artifact}`,
+      `-DoutputDirectory=${dir}`,
+    ]);
     const archive = readdirSync(dir).find((f) => f.endsWith('.tar.gz'));
     if (!archive) throw new StackError('registry', `Maven copied no archive for ${dist.artifact}`);
     await run('tar', ['-xzf', archive], { cwd: dir });
@@ -97,14 +120,48 @@ function findFile(dir: string, name: string): string | undefined {
   return undefined;
 }
 
-async function mvn(component: string, args: string[]): Promise<void> {
-  try {
-    // -B: no colours or progress bars in logs; -q: only errors. Run outside the checkout: goals
-    // without a POM leave marker files in their working directory.
-    await run('mvn', ['-B', '-q', ...args], { cwd: os.tmpdir(), maxBuffer: 16 * 1024 * 1024 });
-  } catch (e) {
-    const out = e as { stdout?: string; stderr?: string };
-    const detail = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
-    throw new StackError(component, `Maven could not resolve its artifacts:\n${detail}`, { cause: e });
+/** The local repository Maven uses with these options. */
+export function mavenRepository(maven: MavenOptions): string {
+  return maven.repoLocal ?? path.join(os.homedir(), '.m2', 'repository');
+}
+
+/**
+ * Runs one Maven resolution into a fresh `outDir`. Resolutions never overlap on one local
+ * repository: the stack starts components in parallel, and two Maven processes on a cold
+ * repository copy jars the other is still downloading. flock(1) holds a kernel lock on a file
+ * in the repository for the run (released even when the process is killed), so this holds
+ * across processes and checkouts too. A failure (a dropped download, a truncated copy) is
+ * retried once before it is reported, naming the component.
+ */
+async function mvn(component: string, maven: MavenOptions, outDir: string, args: string[]): Promise<void> {
+  const repo = mavenRepository(maven);
+  mkdirSync(repo, { recursive: true });
+  const lock = path.join(repo, '.outstream-resolve.lock');
+  // -B: no colours or progress bars in logs; -q: only errors.
+  const mvnArgs = [
+    '-B',
+    '-q',
+    ...(maven.repoLocal ? [`-Dmaven.repo.local=${maven.repoLocal}`] : []),
+    ...args,
+  ];
+  let failure: unknown;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
+    try {
+      // Run outside the checkout: goals without a POM leave marker files in their directory.
+      await run('flock', ['-w', String(lockWaitS), lock, 'mvn', ...mvnArgs], {
+        cwd: os.tmpdir(),
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      return;
+    } catch (e) {
+      failure = e;
+    }
   }
+  const out = failure as { stdout?: string; stderr?: string };
+  const detail = `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
+  throw new StackError(component, `Maven could not resolve its artifacts (tried twice):\n${detail}`, {
+    cause: failure,
+  });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isOutstreamError } from '../../core/errors.ts';
 import { registryDistribution, registryJdbc } from './components/registry.ts';
-import { parseJavaVersion, requireTools } from './prerequisites.ts';
+import { missingTools, parseJavaVersion, requireTools } from './prerequisites.ts';
 
 describe('prerequisites', () => {
   it('reads the major version from java -XshowSettings output', () => {
@@ -23,6 +23,14 @@ describe('prerequisites', () => {
     expect(message).toContain('apt-get install -y maven');
     expect(message).toContain('apt-get install -y redis-server');
     expect(message).not.toContain('postgresql');
+  });
+
+  it('asks for Chromium only for the browser tests, and flock wherever Maven resolves jars', () => {
+    expect(missingTools({ chromium: '/usr/bin/chromium' }, ['browser-tests'])).toEqual([]);
+    expect(missingTools({}, ['browser-tests'])).toEqual(['chromium: install with: apt-get install -y chromium']);
+    expect(missingTools({ java: 'j', mvn: 'm' }, ['connect'])).toEqual([
+      'flock: install with: apt-get install -y util-linux',
+    ]);
   });
 
   it('runs Apicurio 3.3.3 with Java 21+, else falls back to 3.0.9 on its own database', () => {

@@ -11,18 +11,27 @@ export interface Tools {
   /** A `java` ≥ 21 for Apicurio Registry 3.3 (without one, the registry falls back to 3.0.9 on 17). */
   java21?: string;
   mvn?: string;
+  /** `flock` (util-linux): one Maven resolution at a time on a local repository. */
+  flock?: string;
   /** Directory holding `initdb`, `pg_ctl`, `postgres`. */
   pgBin?: string;
   redisServer?: string;
+  /** Debian's Chromium at /usr/bin/chromium: only the browser tests need it. */
+  chromium?: string;
 }
+
+/** What needs the tools: a stack component, or the test suite's browser tests. */
+export type ToolUser = Component | 'browser-tests';
 
 const install = {
   java: 'apt-get install -y openjdk-17-jdk-headless',
   java21:
     'a JDK ≥ 21 (Temurin 21/25 under /usr/lib/jvm, or set OUTSTREAM_JAVA21_HOME); Debian 12 has none, Debian 13: apt-get install -y openjdk-21-jdk-headless',
   mvn: 'apt-get install -y maven',
+  flock: 'apt-get install -y util-linux',
   pgBin: 'apt-get install -y postgresql',
   redisServer: 'apt-get install -y redis-server',
+  chromium: 'apt-get install -y chromium',
 } as const;
 
 /** Finds every tool; none is required yet (external components need none). */
@@ -35,31 +44,39 @@ export function findTools(env: NodeJS.ProcessEnv = process.env): Tools {
     java: versioned.find((j) => j.version >= 17)?.bin,
     java21: versioned.find((j) => j.version >= 21)?.bin,
     mvn: which('mvn'),
+    flock: which('flock'),
     pgBin: postgresBin(),
     redisServer: which('redis-server'),
+    chromium: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined,
   };
+}
+
+/** The missing tools the wanted users need, one line each with its install command. */
+export function missingTools(tools: Tools, wanted: readonly ToolUser[]): string[] {
+  const needs: Record<ToolUser, (keyof Tools)[]> = {
+    postgres: ['pgBin'],
+    redis: ['redisServer'],
+    // The SMTP sink is a Node process of this repo: nothing to install.
+    smtp: [],
+    kafka: ['java', 'mvn', 'flock'],
+    connect: ['java', 'mvn', 'flock'],
+    registry: ['java', 'mvn', 'flock'],
+    'browser-tests': ['chromium'],
+  };
+  const missing = [...new Set(wanted.flatMap((c) => needs[c]))].filter((k) => !tools[k]);
+  return missing.map((k) => `${k}: install with: ${install[k]}`);
 }
 
 /** Throws one error naming every missing tool the wanted components need, with install commands. */
 export function requireTools(
   tools: Tools,
   wanted: readonly Component[],
-): Tools & Required<Omit<Tools, 'java21'>> {
-  const needs: Record<Component, (keyof Tools)[]> = {
-    postgres: ['pgBin'],
-    redis: ['redisServer'],
-    // The SMTP sink is a Node process of this repo: nothing to install.
-    smtp: [],
-    kafka: ['java', 'mvn'],
-    connect: ['java', 'mvn'],
-    registry: ['java', 'mvn'],
-  };
-  const missing = [...new Set(wanted.flatMap((c) => needs[c]))].filter((k) => !tools[k]);
-  if (missing.length > 0) {
-    const lines = missing.map((k) => `${k}: install with: ${install[k]}`);
+): Tools & Required<Omit<Tools, 'java21' | 'chromium'>> {
+  const lines = missingTools(tools, wanted);
+  if (lines.length > 0) {
     throw new StackError('prerequisites', `missing tools for the local stack:\n  ${lines.join('\n  ')}`);
   }
-  return tools as Tools & Required<Omit<Tools, 'java21'>>;
+  return tools as Tools & Required<Omit<Tools, 'java21' | 'chromium'>>;
 }
 
 function candidateJavas(env: NodeJS.ProcessEnv): string[] {

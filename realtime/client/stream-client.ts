@@ -98,7 +98,7 @@ const CLOSED = 2;
  * its last position after anything EventSource gives up on (HTTP errors, expired tokens).
  *
  * @example
- * const stream = createStreamClient({ url: 'http://127.0.0.1:58090', channels: ['hotel:1'], token });
+ * const stream = createStreamClient({ url: 'http://127.0.0.1:18090', channels: ['hotel:1'], token });
  * stream.on('booking.confirmed', (e) => console.log(e.payload.reference, e.sequence));
  * stream.onReset(() => refetchBoard());
  */

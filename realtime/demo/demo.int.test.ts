@@ -1,7 +1,8 @@
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
 import { waitFor } from '../../core/wait.ts';
+import { launchChromium } from '../../test/browser.ts';
 import { createEventWriter } from '../../test/realtime-events.ts';
 import { openSse } from '../../test/sse-reader.ts';
 import { startTcpProxy, type TcpProxy } from '../../test/tcp-proxy.ts';
@@ -29,19 +30,7 @@ beforeAll(async () => {
     retryMs: 300,
   });
   proxy = await startTcpProxy(gateway.port);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

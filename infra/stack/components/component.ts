@@ -5,7 +5,7 @@ import type { Tools } from '../prerequisites.ts';
 /** What every component runner gets: the parsed config, the tools found and its paths. */
 export interface StackContext {
   config: OutstreamConfig;
-  tools: Tools & Required<Omit<Tools, 'java21'>>;
+  tools: Tools & Required<Omit<Tools, 'java21' | 'chromium'>>;
 }
 
 /** How the stack starts, checks and stops one component. */

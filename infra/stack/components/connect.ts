@@ -60,8 +60,9 @@ export const connect: ComponentRunner = {
   async start({ config, tools }) {
     const p = connectPaths(config);
     mkdirSync(p.home, { recursive: true });
-    await resolveJars('connect', p.jars);
-    await resolveJars('debezium', path.join(p.plugins, 'debezium-connector-postgres'));
+    const maven = { repoLocal: config.stack.mavenRepoLocal };
+    await resolveJars('connect', p.jars, maven);
+    await resolveJars('debezium', path.join(p.plugins, 'debezium-connector-postgres'), maven);
     writeFileSync(p.properties, workerProperties(config, p.plugins));
     writeFileSync(
       p.log4j,

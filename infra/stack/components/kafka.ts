@@ -88,7 +88,7 @@ export const kafka: ComponentRunner = {
   async start({ config, tools }) {
     const p = kafkaPaths(config);
     mkdirSync(p.data, { recursive: true });
-    await resolveJars('kafka', p.jars);
+    await resolveJars('kafka', p.jars, { repoLocal: config.stack.mavenRepoLocal });
     writeFileSync(p.properties, serverProperties(p.data, config.stack.ports));
     writeFileSync(p.log4j, log4j2Xml(['kafka.server.KafkaRaftServer', 'kafka.server.BrokerServer']));
     const cp = `${p.jars}/*`;

@@ -53,7 +53,7 @@ export const registry: ComponentRunner = {
     const p = registryPaths(config);
     mkdirSync(p.home, { recursive: true });
     const dist = registryDistribution(tools);
-    const jar = await resolveRegistry(p.lib(dist), dist);
+    const jar = await resolveRegistry(p.lib(dist), dist, { repoLocal: config.stack.mavenRepoLocal });
     await ensureDatabase(config.database.url, dist.database);
     const jdbc = registryJdbc(config.database.url, dist.database);
     if (dist !== apicurio.current) {
