@@ -27,7 +27,9 @@ describe('prerequisites', () => {
 
   it('asks for Chromium only for the browser tests, and flock wherever Maven resolves jars', () => {
     expect(missingTools({ chromium: '/usr/bin/chromium' }, ['browser-tests'])).toEqual([]);
-    expect(missingTools({}, ['browser-tests'])).toEqual(['chromium: install with: apt-get install -y chromium']);
+    expect(missingTools({}, ['browser-tests'])).toEqual([
+      'chromium: install with: apt-get install -y chromium',
+    ]);
     expect(missingTools({ java: 'j', mvn: 'm' }, ['connect'])).toEqual([
       'flock: install with: apt-get install -y util-linux',
     ]);
