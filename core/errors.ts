@@ -18,6 +18,7 @@ export const ErrorCode = {
   stack: 'STACK',
   retriesExhausted: 'RETRIES_EXHAUSTED',
   consumer: 'CONSUMER',
+  kafka: 'KAFKA',
   idempotencyPending: 'IDEMPOTENCY_PENDING',
   unauthorized: 'UNAUTHORIZED',
   forbiddenChannel: 'FORBIDDEN_CHANNEL',
@@ -49,6 +50,20 @@ export class OutstreamError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.retriable = options.retriable ?? false;
+  }
+}
+
+/**
+ * A Kafka request failed. `retriable` says whether the same request may succeed later (a
+ * broker down, a leader moving, a coordinator loading) or never will (a member fenced, a
+ * topic that does not exist, a record too large). `kafkaCode` is the broker's error name
+ * when it answered with one (e.g. `NOT_COORDINATOR`, `FENCED_MEMBER_EPOCH`).
+ */
+export class KafkaError extends OutstreamError {
+  readonly kafkaCode: string | undefined;
+  constructor(message: string, options: OutstreamErrorOptions & { kafkaCode?: string } = {}) {
+    super(ErrorCode.kafka, message, options);
+    this.kafkaCode = options.kafkaCode;
   }
 }
 

@@ -1,0 +1,136 @@
+import { Consumer } from '@platformatic/kafka';
+import type { GroupConsumerOptions, MemberState } from '../port.ts';
+import type { PartitionOffset, TopicPartition } from '../types.ts';
+import { type Membership, type MembershipHooks, withoutPartitions } from './membership.ts';
+import { baseOptions, type ConnectionOptions, call, kafkaError } from './options.ts';
+
+/**
+ * The classic group protocol (JoinGroup/SyncGroup, eager: a rebalance revokes everything)
+ * on platformatic's consumer. Its `protocolsMetadata` hook runs before every JoinGroup the
+ * member sends — first join, rebalance, rejoin after fencing — and may be async: that is
+ * where the member revokes what it owns and waits for the owner to drain and commit, so no
+ * other member is handed a partition while work on it is still in flight here.
+ */
+export function classicMembership(
+  connection: ConnectionOptions,
+  o: GroupConsumerOptions,
+  hooks: MembershipHooks,
+): { membership: Membership; client: Consumer } {
+  let owned: TopicPartition[] = [];
+  let state: MemberState = 'idle';
+  let joinFailure: string | undefined;
+  // Assignment changes reach the hooks one at a time, in the order the group made them.
+  let changes = Promise.resolve();
+  const enqueue = (fn: () => Promise<void>) => {
+    changes = changes.then(fn, fn);
+    return changes;
+  };
+
+  const client = new Consumer({
+    ...baseOptions(connection, `group-${o.groupId}`),
+    groupId: o.groupId,
+    groupProtocol: 'classic',
+    autocommit: false,
+    sessionTimeout: o.sessionTimeoutMs ?? 30_000,
+    rebalanceTimeout: o.rebalanceTimeoutMs ?? 60_000,
+    heartbeatInterval: o.heartbeatIntervalMs ?? 3_000,
+    maxWaitTime: o.maxWaitMs ?? 100,
+    protocolsMetadata: () =>
+      enqueue(async () => {
+        const revoked = owned;
+        owned = [];
+        if (revoked.length > 0) {
+          state = 'revoking';
+          await hooks.revoked(revoked);
+        }
+        state = 'joining';
+      }).then(() => Buffer.alloc(0)),
+  });
+  client.on('consumer:group:rebalance', () => hooks.rebalancing());
+  client.on('consumer:group:join', ({ assignments }) => {
+    const next = (assignments ?? []).flatMap((a) =>
+      a.partitions.map((partition) => ({ topic: a.topic, partition })),
+    );
+    void enqueue(async () => {
+      // Eager: the join hook revoked everything, so all of it is new (kept ones included).
+      const gained = withoutPartitions(next, owned);
+      owned = next;
+      state = 'stable';
+      joinFailure = undefined;
+      if (gained.length > 0) await hooks.assigned(gained);
+    });
+  });
+  client.on('error', (e: unknown) => {
+    // A rejoin that failed for good: the member keeps nothing and joins again from scratch.
+    joinFailure = kafkaError('rejoin failed', e).message;
+    const lost = owned;
+    owned = [];
+    if (lost.length > 0) hooks.lost(lost);
+    if (state !== 'closing' && state !== 'closed') void rejoin();
+  });
+
+  let rejoining = false;
+  async function rejoin(attempt = 1): Promise<void> {
+    if (rejoining) return;
+    rejoining = true;
+    try {
+      for (let a = attempt; state !== 'closing' && state !== 'closed'; a++) {
+        try {
+          state = 'joining';
+          await client.joinGroup({});
+          return;
+        } catch (e) {
+          joinFailure = kafkaError('join failed', e).message;
+          await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** Math.min(a, 5))));
+        }
+      }
+    } finally {
+      rejoining = false;
+    }
+  }
+
+  const membership: Membership = {
+    async start() {
+      state = 'joining';
+      client.topics.trackAll(...o.topics);
+      await call(`join group ${o.groupId}`, () => client.joinGroup({}));
+      // The join event's assignment goes through the hooks before start resolves.
+      await changes;
+    },
+    async commit(offsets: readonly PartitionOffset[]) {
+      if (offsets.length === 0) return;
+      await call(`commit offsets of ${o.groupId}`, () =>
+        client.commit({ offsets: offsets.map((x) => ({ ...x, leaderEpoch: -1 })) }),
+      );
+    },
+    async committed(partitions) {
+      const byTopic = new Map<string, number[]>();
+      for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+      if (byTopic.size === 0) return [];
+      const offsets = await call(`committed offsets of ${o.groupId}`, () =>
+        client.listCommittedOffsets({
+          topics: [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps })),
+        }),
+      );
+      return partitions.flatMap((p) => {
+        const offset = offsets.get(p.topic)?.[p.partition];
+        return offset === undefined || offset < 0n ? [] : [{ ...p, offset }];
+      });
+    },
+    assignment: () => [...owned],
+    state: () => state,
+    memberId: () => client.memberId ?? undefined,
+    degraded: () => joinFailure,
+    async close() {
+      state = 'closing';
+      await enqueue(async () => {
+        const revoked = owned;
+        owned = [];
+        if (revoked.length > 0) await hooks.revoked(revoked);
+      });
+      await client.close().catch(() => {});
+      state = 'closed';
+    },
+  };
+  return { membership, client };
+}
