@@ -3,20 +3,24 @@
 // Usage: npm run bench:emit [-- --events 5000 --batch 100]
 // Prints figures; asserts nothing. Needs the stack (npm start).
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { parseCli } from '../core/cli.ts';
 import { loadConfig } from '../core/config.ts';
 import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { type AnyEmitInput, createEmitter, createSchemaIds } from '../producers/index.ts';
 import { encodePayload, frame, samples } from '../schemas/index.ts';
 
-const { values } = parseArgs({
-  options: {
-    events: { type: 'string', default: '5000' },
-    batch: { type: 'string', default: '100' },
-    concurrency: { type: 'string', default: '4' },
+const usage = `usage: npm run bench:emit [-- --events 5000 --batch 100]`;
+const { values } = parseCli(
+  {
+    options: {
+      events: { type: 'string', default: '5000' },
+      batch: { type: 'string', default: '100' },
+      concurrency: { type: 'string', default: '4' },
+    },
   },
-});
+  usage,
+);
 const total = Number(values.events);
 const batch = Number(values.batch);
 const concurrency = Number(values.concurrency);

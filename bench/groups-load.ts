@@ -109,6 +109,7 @@ async function main() {
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
 
   const started = now();
+  const cpuAtStart = process.cpuUsage();
   const inflight = new Set<Promise<void>>();
   const launch = (n: number) => {
     const p = tx(n).finally(() => inflight.delete(p));
@@ -140,7 +141,13 @@ async function main() {
   await Promise.all(inflight);
   clearInterval(timer);
   flush();
-  process.send!({ done: true, emitted: i, elapsedMs: now() - started });
+  const cpu = process.cpuUsage(cpuAtStart);
+  process.send!({
+    done: true,
+    emitted: i,
+    elapsedMs: now() - started,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  });
   await pool.end();
 }
 

@@ -58,7 +58,7 @@ export function startRelay(o: {
               actor: r.actor,
               trace: null,
               payload: decodePayload(r.event_type, unframe(r.payload).body),
-              kafka: { topic: `events.${r.aggregate_type}`, partition: 0, offset: '0', timestamp: 0 },
+              kafka: { topic: `events.${r.aggregate_type}`, partition: 0, offset: 0n, timestamp: 0 },
             }) as AnyEvent,
         );
         const work: Promise<unknown>[] = [];

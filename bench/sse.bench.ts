@@ -15,9 +15,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { parseCli } from '../core/cli.ts';
 import { loadConfig } from '../core/config.ts';
 import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { waitFor } from '../core/wait.ts';
@@ -26,15 +26,19 @@ import { mintToken } from '../realtime/server/auth.ts';
 import { samples } from '../schemas/index.ts';
 import type { LoadCommand, LoadReply } from './sse-load.ts';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    connections: { type: 'string' },
-    subscribers: { type: 'string' },
-    rate: { type: 'string' },
-    seconds: { type: 'string' },
+const usage = `usage: npm run bench:sse [-- --quick] [--connections 15000] [--subscribers 1000] [--rate 1000]`;
+const { values } = parseCli(
+  {
+    options: {
+      quick: { type: 'boolean', default: false },
+      connections: { type: 'string' },
+      subscribers: { type: 'string' },
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
+    },
   },
-});
+  usage,
+);
 const quick = values.quick;
 const connections = Number(values.connections ?? (quick ? 1_000 : 15_000));
 const subscribers = Number(values.subscribers ?? (quick ? 200 : 1_000));

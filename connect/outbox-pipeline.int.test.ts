@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config.ts';
-import { createKafka } from '../core/kafka.ts';
+import { createKafka } from '../core/kafka/index.ts';
 import { waitFor } from '../core/wait.ts';
 import { type Capture, captureTopics } from '../test/capture.ts';
 import { envelopeHeaders } from './outbox-connector.ts';

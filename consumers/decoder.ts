@@ -1,7 +1,7 @@
 import type { Resolver, Type } from 'avsc';
-import type { KafkaMessage } from 'kafkajs';
 import { envelopeHeaders } from '../connect/outbox-connector.ts';
 import { SchemaDecodeError } from '../core/errors.ts';
+import { headerText, type KafkaRecord } from '../core/kafka/index.ts';
 import { RegistryError, type SchemaRegistry } from '../core/schema-registry.ts';
 import {
   type AnyEvent,
@@ -13,23 +13,9 @@ import {
   unframe,
 } from '../schemas/index.ts';
 
-/** A Kafka record as the decoder needs it. */
-export interface RawRecord {
-  topic: string;
-  partition: number;
-  message: Pick<KafkaMessage, 'key' | 'value' | 'headers' | 'offset' | 'timestamp'>;
-}
-
-/** Reads one header as a string; undefined when absent or null. */
-export function header(message: RawRecord['message'], name: string): string | undefined {
-  const v = message.headers?.[name];
-  const last = Array.isArray(v) ? v[v.length - 1] : v;
-  return last === undefined || last === null ? undefined : last.toString();
-}
-
 /** The event type named by a record's headers, if it is one of the catalogue's. */
-export function eventTypeOf(record: RawRecord): EventType | undefined {
-  const t = header(record.message, envelopeHeaders.eventType);
+export function eventTypeOf(record: KafkaRecord): EventType | undefined {
+  const t = headerText(record.headers, envelopeHeaders.eventType);
   return t !== undefined && isEventType(t) ? t : undefined;
 }
 
@@ -41,6 +27,9 @@ export interface EventDecoderOptions {
    */
   readerTypeOf?: (type: EventType) => Type;
 }
+
+/** How long an id the registry does not know is answered from memory (it may be registered later). */
+const unknownIdTtlMs = 30_000;
 
 /**
  * Decodes records into typed events: Confluent framing → the writer schema by id from the
@@ -69,7 +58,12 @@ export function createEventDecoder(
           throw e;
         },
       );
-      p.catch(() => writers.delete(id));
+      // A transient failure is asked again at once; an unknown id is remembered for a while, so
+      // a run of records naming it (a corrupt producer) does not cost a registry round trip each.
+      p.catch((e: unknown) => {
+        if (!(e instanceof SchemaDecodeError)) writers.delete(id);
+        else setTimeout(() => writers.delete(id), unknownIdTtlMs).unref();
+      });
       writers.set(id, p);
     }
     return p;
@@ -102,17 +96,17 @@ export function createEventDecoder(
      * @throws SchemaDecodeError for missing/garbled headers, bad framing, an unknown schema
      *   id or bytes that do not match the writer schema (poison: retrying cannot help).
      */
-    async decode(record: RawRecord): Promise<AnyEvent> {
-      const { message } = record;
+    async decode(record: KafkaRecord): Promise<AnyEvent> {
+      const header = (name: string) => headerText(record.headers, name);
       const type = eventTypeOf(record);
       if (type === undefined) {
-        const raw = header(message, envelopeHeaders.eventType);
+        const raw = header(envelopeHeaders.eventType);
         throw new SchemaDecodeError(
           `record has ${raw === undefined ? 'no event-type header' : `unknown event type "${raw}"`}`,
         );
       }
-      if (!message.value) throw new SchemaDecodeError('record has no value (tombstone?)');
-      const { schemaId, body } = unframe(message.value);
+      if (!record.value) throw new SchemaDecodeError('record has no value (tombstone?)');
+      const { schemaId, body } = unframe(record.value);
       const resolver = await resolverFor(schemaId, type);
       let payload: unknown;
       try {
@@ -126,7 +120,7 @@ export function createEventDecoder(
         );
       }
       const need = (name: string) => {
-        const v = header(message, name);
+        const v = header(name);
         if (v === undefined) throw new SchemaDecodeError(`record has no ${name} header`);
         return v;
       };
@@ -135,7 +129,7 @@ export function createEventDecoder(
       if (!Number.isSafeInteger(sequence) || Number.isNaN(+occurredAt)) {
         throw new SchemaDecodeError('record has a malformed sequence or occurred-at header');
       }
-      const traceparent = header(message, envelopeHeaders.traceparent);
+      const traceparent = header(envelopeHeaders.traceparent);
       return {
         id: need(envelopeHeaders.eventId),
         type,
@@ -143,16 +137,14 @@ export function createEventDecoder(
         aggregateId: need(envelopeHeaders.aggregateId),
         sequence,
         occurredAt,
-        actor: header(message, envelopeHeaders.actor) ?? null,
-        trace: traceparent
-          ? { traceparent, tracestate: header(message, envelopeHeaders.tracestate) ?? null }
-          : null,
+        actor: header(envelopeHeaders.actor) ?? null,
+        trace: traceparent ? { traceparent, tracestate: header(envelopeHeaders.tracestate) ?? null } : null,
         payload,
         kafka: {
           topic: record.topic,
           partition: record.partition,
-          offset: message.offset,
-          timestamp: Number(message.timestamp),
+          offset: record.offset,
+          timestamp: record.timestamp,
         },
       } as AnyEvent;
     },

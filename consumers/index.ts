@@ -3,8 +3,8 @@
  * and the consumer framework every consumer group is built on. See consumers/README.md.
  */
 
-export type { EventDecoder, EventDecoderOptions, RawRecord } from './decoder.ts';
-export { createEventDecoder, eventTypeOf, header } from './decoder.ts';
+export type { EventDecoder, EventDecoderOptions } from './decoder.ts';
+export { createEventDecoder, eventTypeOf } from './decoder.ts';
 export type {
   BlockedKey,
   BlockedKeyStore,
@@ -21,7 +21,6 @@ export type {
   HandlerContext,
   HandlerResult,
   Handlers,
-  KafkaConsumerTuning,
   OnceResult,
   OrderingOnFailure,
   RedisIdempotency,
@@ -41,16 +40,13 @@ export {
   createRedisIdempotency,
   deadLetterHeaders,
   deadLetterPartitions,
-  deadLetterTopic,
   defaultRetryPolicy,
   defineConsumer,
   IdempotencyPendingError,
   metricNames,
   originalRecord,
-  parseDeadLetterTopic,
   processOnce,
   releaseBlockedKey,
-  replayCursorGroup,
   replayDeadLetters,
   serveHealth,
   shutdownOnSignals,

@@ -1,8 +1,9 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /**
- * `parseArgs` for a command's entry point: an unknown or malformed flag prints what is wrong
- * and the usage, and exits 2 (a usage error), instead of a stack trace.
+ * `parseArgs` for a command's entry point: `--help`/`-h` prints the usage and exits 0; an
+ * unknown or malformed flag prints what is wrong and the usage, and exits 2 (a usage error),
+ * instead of a stack trace.
  *
  * @example
  * const { values } = parseCli({ options: { hotel: { type: 'string' } } }, usage);
@@ -11,6 +12,11 @@ export function parseCli<T extends ParseArgsConfig>(
   config: T,
   usage: string,
 ): ReturnType<typeof parseArgs<T>> {
+  const args = config.args ?? process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    process.exit(0);
+  }
   try {
     return parseArgs(config);
   } catch (e) {

@@ -6,8 +6,8 @@ import { ConfigError, ErrorCode, InvalidArgumentError, isOutstreamError } from '
 import { pruneOutbox, slotLag } from './outbox/slot.ts';
 import { runConnectorApply, runMigrations, runTopicsApply, setupPlatform } from './setup.ts';
 
-const usage = `usage: npm run infra -- <area> <command> [flags]
-  setup                       migrations, topics and connector, in that order (idempotent)
+const usage = `usage: npm run infra -- <area> <command> [flags]   (--help: this text)
+  setup                       migrations, topics, schemas and connector, in that order (idempotent)
   migrate                     apply pending migrations (infra/migrations/sql)
   topics plan                 show drift between infra/topics and the cluster
   topics apply [--allow-repartition]
@@ -33,6 +33,10 @@ const usage = `usage: npm run infra -- <area> <command> [flags]
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseFlags(argv);
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
   const config = loadConfig(process.env);
   const log = (l: string) => console.log(l);
   const [area, command] = positionals;
@@ -112,6 +116,7 @@ function parseFlags(argv: string[]) {
       args: argv,
       allowPositionals: true,
       options: {
+        help: { type: 'boolean', short: 'h', default: false },
         'allow-repartition': { type: 'boolean', default: false },
         'older-than': { type: 'string', default: '1h' },
         'keys-older-than': { type: 'string', default: '7d' },

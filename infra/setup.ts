@@ -2,7 +2,7 @@ import { applyConnector } from '../connect/apply-connector.ts';
 import { outboxConnectorConfig } from '../connect/outbox-connector.ts';
 import type { OutstreamConfig } from '../core/config.ts';
 import { withClient } from '../core/db.ts';
-import { createKafka } from '../core/kafka.ts';
+import { createKafka } from '../core/kafka/index.ts';
 import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { aggregateTypes } from '../schemas/index.ts';
 import { migrate } from './migrations/migrate.ts';
@@ -20,13 +20,9 @@ export async function runTopicsApply(
   config: OutstreamConfig,
   options: { dryRun?: boolean; allowRepartition?: boolean; log?: (l: string) => void } = {},
 ) {
-  const admin = createKafka(config.kafka).admin();
-  await admin.connect();
-  try {
-    return await applyTopics(admin, declaredTopics(aggregateTypes), options);
-  } finally {
-    await admin.disconnect();
-  }
+  return createKafka(config.kafka).withAdmin((admin) =>
+    applyTopics(admin, declaredTopics(aggregateTypes), options),
+  );
 }
 
 /** Registers (or updates) the outbox connector and waits for its task to run. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopeHeaders } from '../connect/outbox-connector.ts';
 import { loadConfig } from '../core/config.ts';
 import { ErrorCode, type InvalidEventError, isOutstreamError } from '../core/errors.ts';
-import { createKafka } from '../core/kafka.ts';
+import { createKafka } from '../core/kafka/index.ts';
 import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { type BookingCreated, logicalTypes, samples } from '../schemas/index.ts';
 import { type Capture, captureTopics } from '../test/capture.ts';

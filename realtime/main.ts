@@ -5,7 +5,16 @@ import { startGateway } from './server/gateway.ts';
 
 // `npm run sse`: one gateway node on SSE_PORT. SIGTERM/SIGINT drain it (clients resume on
 // another node, or on this one once restarted).
+const usage = `usage: npm run sse
+  one realtime (SSE) gateway node on SSE_PORT until SIGTERM/SIGINT (which drain it)
+  env: SSE_PORT, SSE_JWT_SECRET or SSE_JWT_PUBLIC_KEYS (without either: a development secret),
+       and the stack settings of \`npm run -s stack:env\` (see realtime/README.md for every variable)`;
+
 async function main() {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(usage);
+    return;
+  }
   const config = loadGatewayConfig(process.env);
   const logger = pino({ level: config.logLevel, base: { service: 'outstream-sse' } });
   if (config.devSecret) {

@@ -18,8 +18,8 @@ export interface EventEnvelope {
 export interface KafkaCoordinates {
   topic: string;
   partition: number;
-  /** The record offset, as a decimal string (Kafka offsets exceed 2^53 in theory). */
-  offset: string;
+  /** The record offset (Kafka offsets are 64-bit: a bigint, as everywhere in Outstream). */
+  offset: bigint;
   /** Record timestamp (ms since epoch). */
   timestamp: number;
 }

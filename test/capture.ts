@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import type { Consumer, IHeaders, Kafka } from 'kafkajs';
+import type { KafkaClient, RecordHeaders } from '../core/kafka/index.ts';
 import { waitFor } from '../core/wait.ts';
 
 /** A consumed record, headers decoded to strings. */
 export interface CapturedMessage {
   topic: string;
   partition: number;
-  offset: string;
+  offset: bigint;
   key: string | null;
   value: Buffer | null;
   headers: Record<string, string>;
@@ -25,56 +24,62 @@ export interface Capture {
   stop(): Promise<void>;
 }
 
-/** Headers as strings (kafkajs gives Buffers, or arrays of them for repeated keys). */
-export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+/** Headers as strings; Debezium writes a NULL column as a null header, which is left out. */
+export function headersToStrings(headers: RecordHeaders): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    // Debezium places a NULL column as a header with a null value: leave it out.
-    const last = Array.isArray(v) ? v[v.length - 1] : v;
-    if (last !== undefined && last !== null) out[k] = last.toString();
-  }
+  for (const [k, v] of headers) if (v !== null) out[k] = v.toString();
   return out;
 }
 
 /**
- * Reads `topics` from their current end onwards into memory: the high watermarks are taken
- * before the consumer joins, so nothing written after this call resolves can be missed.
- * Each capture uses its own throwaway consumer group.
+ * Reads `topics` from their current end onwards into memory: the ends are taken before this
+ * call resolves, so nothing written after it can be missed. Group-less: a follow read of
+ * every partition from its end, until `stop()`.
  */
-export async function captureTopics(kafka: Kafka, topics: readonly string[]): Promise<Capture> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const starts = await Promise.all(
-    topics.map(async (t) => ({ topic: t, offsets: await admin.fetchTopicOffsets(t) })),
+export async function captureTopics(kafka: KafkaClient, topics: readonly string[]): Promise<Capture> {
+  const ranges = await kafka.withAdmin(async (admin) =>
+    (
+      await Promise.all(topics.map(async (topic) => ({ topic, bounds: await admin.partitionBounds(topic) })))
+    ).flatMap(({ topic, bounds }) => bounds.map((b) => ({ topic, partition: b.partition, from: b.high }))),
   );
-  await admin.disconnect();
-
   const messages: CapturedMessage[] = [];
-  const consumer: Consumer = kafka.consumer({ groupId: `test-capture-${randomUUID()}`, maxWaitTimeInMs: 50 });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-  await consumer.run({
-    eachMessage: async ({ topic, partition, message }) => {
-      messages.push({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString() ?? null,
-        value: message.value,
-        headers: headersToStrings(message.headers),
-        timestamp: Number(message.timestamp),
-      });
-    },
+  const stop = new AbortController();
+  const reader = kafka.reader();
+  const reading = (async () => {
+    for await (const batch of reader.read({ ranges, signal: stop.signal })) {
+      for (const r of batch.records) {
+        messages.push({
+          topic: r.topic,
+          partition: r.partition,
+          offset: r.offset,
+          key: r.key?.toString() ?? null,
+          value: r.value,
+          headers: headersToStrings(r.headers),
+          timestamp: r.timestamp,
+        });
+      }
+    }
+  })();
+  // A read that fails (the broker unreachable for longer than the client waits) fails the
+  // next `until` instead of going unnoticed.
+  let failure: unknown;
+  reading.catch((e: unknown) => {
+    failure = e;
   });
-  for (const { topic, offsets } of starts) {
-    for (const p of offsets) consumer.seek({ topic, partition: p.partition, offset: p.high });
-  }
-  await joined;
   return {
     messages,
     until: (predicate, timeoutMs = 60_000, what = 'the expected messages') =>
-      waitFor(() => predicate(messages), { timeoutMs, intervalMs: 25, what }).then(() => undefined),
-    stop: () => consumer.disconnect(),
+      waitFor(
+        () => {
+          if (failure !== undefined) throw failure;
+          return predicate(messages);
+        },
+        { timeoutMs, intervalMs: 25, what },
+      ).then(() => undefined),
+    stop: async () => {
+      stop.abort();
+      await reading.catch(() => {});
+      await reader.close();
+    },
   };
 }

@@ -1,7 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { type ConsumerEventPayloads, commitGroupOffsets } from '../consumers/framework/index.ts';
 import {
@@ -10,6 +8,7 @@ import {
   type StartGroupOptions,
   startGroup,
 } from '../consumers/runtime/run-group.ts';
+import { type KafkaClient, readAll } from '../core/kafka/index.ts';
 import { waitFor } from '../core/wait.ts';
 import { headersToStrings } from './capture.ts';
 
@@ -27,7 +26,9 @@ export interface TestGroup extends RunningGroup {
  * Starts a consumer group in this process under a test group id (`test-<name>`, so that no
  * other process shares its partitions and its dead-letter topics are reused from run to
  * run), moved to the current end of its topics, with quick retries. Pass `group` to restart
- * a stopped test group where it left off.
+ * a stopped test group where it left off. It resolves once the group joined and its
+ * partitions' positions are committed (the consumer's own `start()`): the one way tests wait
+ * for a group join.
  */
 export async function startTestGroup(
   def: GroupDefinition,
@@ -73,7 +74,12 @@ export async function startTestGroup(
 }
 
 /** Sets a stopped group's committed offsets of `topic` back to `offsets` (partition → offset). */
-export async function rewindGroup(kafka: Kafka, group: string, topic: string, offsets: Map<number, string>) {
+export async function rewindGroup(
+  kafka: KafkaClient,
+  group: string,
+  topic: string,
+  offsets: ReadonlyMap<number, bigint>,
+): Promise<void> {
   await commitGroupOffsets(
     kafka,
     group,
@@ -82,37 +88,35 @@ export async function rewindGroup(kafka: Kafka, group: string, topic: string, of
 }
 
 /** The lowest offset per partition among `records`: where a replay of them starts. */
-export function firstOffsets(records: readonly { partition: number; offset: string }[]): Map<number, string> {
-  const out = new Map<number, string>();
+export function firstOffsets(records: readonly { partition: number; offset: bigint }[]): Map<number, bigint> {
+  const out = new Map<number, bigint>();
   for (const r of records) {
     const seen = out.get(r.partition);
-    if (seen === undefined || BigInt(r.offset) < BigInt(seen)) out.set(r.partition, r.offset);
+    if (seen === undefined || r.offset < seen) out.set(r.partition, r.offset);
   }
   return out;
 }
 
-/** Reads a topic from the beginning until `predicate` holds for some record (e.g. a dead letter). */
+/**
+ * Reads a topic (from the first record held to its end, again until `timeoutMs`) until
+ * `predicate` holds for the headers of some record (e.g. a dead letter); returns them.
+ */
 export async function findRecord(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topic: string,
   predicate: (headers: Record<string, string>) => boolean,
   timeoutMs = 60_000,
 ): Promise<Record<string, string>> {
-  const consumer = kafka.consumer({ groupId: `test-find-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  let found: Record<string, string> | undefined;
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const headers = headersToStrings(message.headers);
-        if (!found && predicate(headers)) found = headers;
-      },
-    });
-    return await waitFor(() => found, { timeoutMs, what: `a matching record in ${topic}` });
-  } finally {
-    await consumer.disconnect();
-  }
+  return waitFor(
+    async () => {
+      const bounds = await kafka.withAdmin((admin) => admin.partitionBounds(topic));
+      const records = await readAll(kafka, {
+        ranges: bounds.map((b) => ({ topic, partition: b.partition, from: b.low, to: b.high })),
+      });
+      return records.map((r) => headersToStrings(r.headers)).find(predicate);
+    },
+    { timeoutMs, intervalMs: 100, what: `a matching record in ${topic}` },
+  );
 }
 
 /** A group running as its own process (`node consumers/runtime/main.ts <name>`), to be SIGKILLed. */

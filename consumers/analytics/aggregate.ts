@@ -37,7 +37,7 @@ export async function applyFacts(tx: Tx, facts: readonly Fact[], schema = liveSc
     `INSERT INTO ${s}.counted_events (event_id, topic, kpartition, koffset)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[])
      ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-    [col((f) => f.eventId), col((f) => f.topic), col((f) => f.partition), col((f) => f.offset)],
+    [col((f) => f.eventId), col((f) => f.topic), col((f) => f.partition), col((f) => f.offset.toString())],
   );
   const fresh = new Set(rows.map((r) => r.event_id));
   const todo = sorted.filter((f) => fresh.has(f.eventId));

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { parseCli } from '../../core/cli.ts';
 import { loadConfig } from '../../core/config.ts';
 import { isOutstreamError } from '../../core/errors.ts';
-import { createKafka } from '../../core/kafka.ts';
+import { createKafka } from '../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { createEventDecoder } from '../decoder.ts';
 import { analyticsApi } from './http.ts';

@@ -1,9 +1,9 @@
-import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
-import { topics } from '../../schemas/index.ts';
+import { isOutstreamError } from '../../core/errors.ts';
+import type { BoundedRange, KafkaClient } from '../../core/kafka/index.ts';
+import { type AnyEvent, topics } from '../../schemas/index.ts';
 import type { EventDecoder } from '../decoder.ts';
 import { applyFacts, liveSchema, schemaIdent, type Tx } from './aggregate.ts';
-import { readRanges, topicRanges } from './read-range.ts';
 import { factOf } from './rules.ts';
 
 /**
@@ -52,7 +52,7 @@ export async function totalsOf(db: Tx, schema: string): Promise<Totals> {
 
 /** Options of {@link rebuildAnalytics}. */
 export interface RebuildOptions {
-  kafka: Kafka;
+  kafka: KafkaClient;
   decoder: EventDecoder;
   pool: pg.Pool;
   /** Schema to rebuild into (dropped and recreated first). Default `analytics_rebuild`. */
@@ -100,7 +100,7 @@ export async function rebuildAnalytics(o: RebuildOptions): Promise<RebuildResult
   const started = Date.now();
   let done = 0;
   let lastLog = 0;
-  const stats = await readRanges(o.kafka, o.decoder, ranges, async (events) => {
+  const stats = await readEvents(o.kafka, o.decoder, ranges, async (events) => {
     const client = await o.pool.connect();
     try {
       await client.query('BEGIN');
@@ -145,7 +145,7 @@ async function swapIn(
   o: RebuildOptions,
   target: string,
   live: string,
-  firstPass: Awaited<ReturnType<typeof topicRanges>>,
+  firstPass: readonly BoundedRange[],
   log: (line: string) => void,
 ): Promise<string> {
   const replaced = `${live}_replaced_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
@@ -156,7 +156,7 @@ async function swapIn(
     const now = await topicRanges(o.kafka, topics);
     const ends = new Map(firstPass.map((r) => [`${r.topic}/${r.partition}`, r.to]));
     const rest = now.map((r) => ({ ...r, from: ends.get(`${r.topic}/${r.partition}`) ?? r.from }));
-    const caught = await readRanges(o.kafka, o.decoder, rest, async (events) => {
+    const caught = await readEvents(o.kafka, o.decoder, rest, async (events) => {
       await applyFacts(client, events.map(factOf), target);
     });
     await client.query(`ALTER SCHEMA ${schemaIdent(live)} RENAME TO ${schemaIdent(replaced)}`);
@@ -170,4 +170,59 @@ async function swapIn(
   } finally {
     client.release();
   }
+}
+
+/** Each partition of `topics` from its first offset held to its end, as of now. */
+async function topicRanges(kafka: KafkaClient, names: readonly string[]): Promise<BoundedRange[]> {
+  return kafka.withAdmin(async (admin) => {
+    const present = await admin.describeTopics(names);
+    const bounds = await Promise.all(
+      present.map(async ({ topic }) => ({ topic, bounds: await admin.partitionBounds(topic) })),
+    );
+    return bounds.flatMap(({ topic, bounds }) =>
+      bounds.map((b) => ({ topic, partition: b.partition, from: b.low, to: b.high })),
+    );
+  });
+}
+
+/** What {@link readEvents} read. */
+interface ReadStats {
+  events: number;
+  /** Records that could not be decoded (the live group dead-letters them): not counted. */
+  undecodable: number;
+}
+
+/**
+ * Reads exactly `ranges` (group-less), decoding each record, and hands every fetched batch
+ * (one partition's slice) to `onBatch` before fetching on.
+ */
+async function readEvents(
+  kafka: KafkaClient,
+  decoder: EventDecoder,
+  ranges: readonly BoundedRange[],
+  onBatch: (events: AnyEvent[]) => Promise<void>,
+): Promise<ReadStats> {
+  const stats: ReadStats = { events: 0, undecodable: 0 };
+  const records = ranges.reduce((n, r) => n + Number(r.to - r.from), 0);
+  // The read's deadline grows with its size: one slower than 100 records a second has stalled.
+  const timeoutMs = 60_000 + records * 10;
+  const reader = kafka.reader();
+  try {
+    for await (const batch of reader.read({ ranges, timeoutMs })) {
+      const events: AnyEvent[] = [];
+      for (const record of batch.records) {
+        try {
+          events.push(await decoder.decode(record));
+        } catch (e) {
+          if (!isOutstreamError(e)) throw e;
+          stats.undecodable++;
+        }
+      }
+      if (events.length > 0) await onBatch(events);
+      stats.events += events.length;
+    }
+  } finally {
+    await reader.close();
+  }
+  return stats;
 }

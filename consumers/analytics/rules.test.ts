@@ -10,7 +10,7 @@ const envelope = {
   occurredAt: new Date('2026-11-25T10:15:00Z'),
   actor: null,
   trace: null,
-  kafka: { topic: 'events.booking', partition: 4, offset: '17', timestamp: 0 },
+  kafka: { topic: 'events.booking', partition: 4, offset: 17n, timestamp: 0 },
 };
 
 describe('analytics rules', () => {
@@ -25,7 +25,7 @@ describe('analytics rules', () => {
       at: envelope.occurredAt,
       topic: 'events.booking',
       partition: 4,
-      offset: '17',
+      offset: 17n,
     });
     const noRefund = { ...e, payload: { ...samples['booking.cancelled'], refundAmount: null } } as AnyEvent;
     expect(factOf(noRefund).money).toBeUndefined();

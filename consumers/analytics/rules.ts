@@ -65,7 +65,7 @@ export interface Fact extends Measure {
   at: Date;
   topic: string;
   partition: number;
-  offset: string;
+  offset: bigint;
 }
 
 /** The fact of an event, by its type's rule. */

@@ -13,7 +13,7 @@ export interface BlockedKeyViewDeps {
   onCount?: (count: number) => void;
 }
 
-type Ref = { topic: string; key: string | null; offset: string };
+type Ref = { topic: string; key: string | null; offset: bigint };
 
 /**
  * A consumer's in-memory view of its group's blocked keys (`block-key` ordering): topic + key
@@ -28,16 +28,16 @@ type Ref = { topic: string; key: string | null; offset: string };
  *   loaded, so a load that read the store just before the write cannot drop it.
  */
 export function createBlockedKeyView({ group, store, retry, logger, onCount }: BlockedKeyViewDeps) {
-  let view: Promise<Map<string, string>> = Promise.resolve(new Map());
+  let view: Promise<Map<string, bigint>> = Promise.resolve(new Map());
   // Blocks recorded while a refresh loads, added to what it loaded.
-  let recordedDuringRefresh: Map<string, string> | undefined;
+  let recordedDuringRefresh: Map<string, bigint> | undefined;
 
-  async function load(): Promise<Map<string, string>> {
+  async function load(): Promise<Map<string, bigint>> {
     const list = await store.load(group);
     return new Map(list.map((b) => [keyOf(b), b.offset]));
   }
 
-  function use(next: Map<string, string>): Map<string, string> {
+  function use(next: Map<string, bigint>): Map<string, bigint> {
     onCount?.(next.size);
     return next;
   }
@@ -59,7 +59,7 @@ export function createBlockedKeyView({ group, store, retry, logger, onCount }: B
     async refresh(): Promise<void> {
       if (recordedDuringRefresh) return;
       const before = view;
-      const recorded = new Map<string, string>();
+      const recorded = new Map<string, bigint>();
       recordedDuringRefresh = recorded;
       try {
         const loaded = await load();
@@ -74,7 +74,7 @@ export function createBlockedKeyView({ group, store, retry, logger, onCount }: B
     },
 
     /** The offset of the dead letter that blocks the record's key, if it is blocked. */
-    async blockedBy(ref: Ref): Promise<string | undefined> {
+    async blockedBy(ref: Ref): Promise<bigint | undefined> {
       return ref.key === null ? undefined : (await view).get(keyOf(ref));
     },
 

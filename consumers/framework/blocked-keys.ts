@@ -4,8 +4,8 @@ import type pg from 'pg';
 export interface BlockedKey {
   topic: string;
   key: string;
-  /** Offset of the dead letter that blocked the key. */
-  offset: string;
+  /** Offset (in `topic`) of the event whose dead letter blocked the key. */
+  offset: bigint;
 }
 
 /**
@@ -51,13 +51,13 @@ export function createPgBlockedKeyStore(pool: Pick<pg.Pool, 'query'>): BlockedKe
         'SELECT topic, record_key, blocked_by_offset FROM consumer_blocked_keys WHERE consumer_group = $1',
         [group],
       );
-      return rows.map((r) => ({ topic: r.topic, key: r.record_key, offset: String(r.blocked_by_offset) }));
+      return rows.map((r) => ({ topic: r.topic, key: r.record_key, offset: BigInt(r.blocked_by_offset) }));
     },
     async block(group, { topic, key, offset }) {
       await pool.query(
         `INSERT INTO consumer_blocked_keys (consumer_group, topic, record_key, blocked_by_offset)
          VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-        [group, topic, key, offset],
+        [group, topic, key, offset.toString()],
       );
     },
   };

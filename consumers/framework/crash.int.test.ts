@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
-import { createKafka } from '../../core/kafka.ts';
+import { createKafka } from '../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { waitFor } from '../../core/wait.ts';
 import { type AnyEmitInput, createEmitter, createSchemaIds } from '../../producers/index.ts';

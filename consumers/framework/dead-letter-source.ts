@@ -1,22 +1,7 @@
-import type { IHeaders } from 'kafkajs';
-import { header, type RawRecord } from '../decoder.ts';
-import { deadLetterHeaders, producibleHeaders } from './dead-letter.ts';
+import { headerText, type KafkaRecord } from '../../core/kafka/index.ts';
+import { deadLetterHeaders } from './dead-letter.ts';
 
-const separator = '.dlq.';
 const added = new Set<string>(Object.values(deadLetterHeaders));
-
-/**
- * The source topic and group a dead-letter topic belongs to (pure): the inverse of
- * `deadLetterTopic`. Undefined for a topic that is not named `<topic>.dlq.<group>`.
- *
- * @example
- * parseDeadLetterTopic('events.booking.dlq.notifications'); // { topic: 'events.booking', group: 'notifications' }
- */
-export function parseDeadLetterTopic(name: string): { topic: string; group: string } | undefined {
-  const at = name.indexOf(separator);
-  if (at <= 0 || at + separator.length >= name.length) return undefined;
-  return { topic: name.slice(0, at), group: name.slice(at + separator.length) };
-}
 
 /**
  * The record a dead letter was made from (pure): topic, partition, offset and timestamp from
@@ -28,26 +13,24 @@ export function parseDeadLetterTopic(name: string): { topic: string; group: stri
  * @returns undefined when the record lacks the headers every dead letter carries (it was not
  * written by the framework).
  */
-export function originalRecord(deadLetter: RawRecord): RawRecord | undefined {
-  const { message } = deadLetter;
-  const topic = header(message, deadLetterHeaders.originalTopic);
-  const partition = Number(header(message, deadLetterHeaders.originalPartition));
-  const offset = header(message, deadLetterHeaders.originalOffset);
+export function originalRecord(deadLetter: KafkaRecord): KafkaRecord | undefined {
+  const text = (name: string) => headerText(deadLetter.headers, name);
+  const topic = text(deadLetterHeaders.originalTopic);
+  const partition = Number(text(deadLetterHeaders.originalPartition));
+  const offset = text(deadLetterHeaders.originalOffset);
   if (topic === undefined || !Number.isInteger(partition) || partition < 0) return undefined;
   if (offset === undefined || !/^\d+$/.test(offset)) return undefined;
-  const headers: IHeaders = {};
-  for (const [name, value] of Object.entries(producibleHeaders(message.headers))) {
-    if (!added.has(name)) headers[name] = value;
-  }
+  const headers = new Map<string, Buffer | null>();
+  for (const [name, value] of deadLetter.headers)
+    if (!added.has(name) && value !== null) headers.set(name, value);
+  const timestamp = Number(text(deadLetterHeaders.originalTimestamp));
   return {
     topic,
     partition,
-    message: {
-      key: message.key,
-      value: message.value,
-      headers,
-      offset,
-      timestamp: header(message, deadLetterHeaders.originalTimestamp) ?? message.timestamp,
-    },
+    offset: BigInt(offset),
+    key: deadLetter.key,
+    value: deadLetter.value,
+    headers,
+    timestamp: Number.isFinite(timestamp) ? timestamp : deadLetter.timestamp,
   };
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigSource } from '../../core/kafka.ts';
-import { defaultDeadLetterRetentionMs, retentionUpdate } from './dead-letter-topic.ts';
+import { needsRetention } from './dead-letter-topic.ts';
+import { defaultDeadLetterRetentionMs } from './options.ts';
 
-const entry = (configName: string, configValue: string, configSource: number, isSensitive = false) => ({
-  configName,
-  configValue,
-  configSource,
-  isSensitive,
+const entry = (name: string, value: string, isTopicOverride: boolean) => ({
+  name,
+  value,
+  isTopicOverride,
+  isSensitive: false,
 });
 
 describe('dead-letter topic retention', () => {
@@ -14,31 +14,18 @@ describe('dead-letter topic retention', () => {
     expect(defaultDeadLetterRetentionMs).toBe(2_592_000_000);
   });
 
-  it('sets the retention of a topic on the broker default, keeping its own other settings', () => {
-    const entries = [
-      entry('retention.ms', '604800000', ConfigSource.DEFAULT_CONFIG),
-      entry('cleanup.policy', 'delete', ConfigSource.DEFAULT_CONFIG),
-      entry('max.message.bytes', '2000000', ConfigSource.TOPIC_CONFIG),
-      entry('segment.ms', '3600000', ConfigSource.STATIC_BROKER_CONFIG),
-    ];
-    expect(retentionUpdate(entries, 5_000_000_000)).toEqual([
-      { name: 'max.message.bytes', value: '2000000' },
-      { name: 'retention.ms', value: '5000000000' },
-    ]);
+  it('is set on a topic running on the broker default', () => {
+    expect(
+      needsRetention([
+        entry('retention.ms', '604800000', false),
+        entry('max.message.bytes', '2000000', true),
+      ]),
+    ).toBe(true);
+    expect(needsRetention([])).toBe(true);
   });
 
   it('leaves a retention set on the topic alone, shorter or longer', () => {
-    expect(
-      retentionUpdate([entry('retention.ms', '86400000', ConfigSource.TOPIC_CONFIG)], 1e10),
-    ).toBeUndefined();
-    expect(retentionUpdate([entry('retention.ms', '-1', ConfigSource.TOPIC_CONFIG)], 1e10)).toBeUndefined();
-  });
-
-  it('does not rewrite a topic whose settings it cannot read back (a sensitive one would be lost)', () => {
-    const entries = [
-      entry('retention.ms', '604800000', ConfigSource.DEFAULT_CONFIG),
-      entry('some.secret', null as unknown as string, ConfigSource.TOPIC_CONFIG, true),
-    ];
-    expect(retentionUpdate(entries, 1e10)).toBeUndefined();
+    expect(needsRetention([entry('retention.ms', '86400000', true)])).toBe(false);
+    expect(needsRetention([entry('retention.ms', '-1', true)])).toBe(false);
   });
 });

@@ -1,7 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { RawRecord } from '../decoder.ts';
+import {
+  deadLetterTopic,
+  type KafkaClient,
+  type KafkaProducer,
+  type KafkaRecord,
+  type ProducerRecord,
+  producibleHeaders,
+} from '../../core/kafka/index.ts';
 import { ensureDeadLetterTopic } from './dead-letter-topic.ts';
 
 /** Header names a dead letter carries besides the original record's own headers. */
@@ -37,78 +43,49 @@ export interface DeadLetterFailure {
   attempts: number;
   firstAttemptAt: Date;
   lastAttemptAt: Date;
-  blockedBy?: string;
-}
-
-/**
- * The dead-letter topic of a topic for a consumer group: `<topic>.dlq.<group>`. One per
- * group, so that each group can replay or discard its own failures.
- */
-export function deadLetterTopic(topic: string, group: string): string {
-  return `${topic}.dlq.${group}`;
+  /** With reason `blocked`: the offset of the event whose dead letter blocks the key. */
+  blockedBy?: bigint;
 }
 
 const maxMessageChars = 2_000;
 
-/**
- * Headers without null values (pure), ready to be produced. Debezium turns a NULL outbox
- * column (actor, traceparent, tracestate) into a header with a null value, which kafkajs
- * decodes but cannot encode: a record that re-produces such headers as they are fails to
- * send, forever. A repeated header keeps its non-null values; one left with none is dropped.
- */
-export function producibleHeaders(headers: IHeaders | undefined): IHeaders {
-  const out: IHeaders = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (Array.isArray(value)) {
-      const kept = value.filter((v) => v !== null && v !== undefined);
-      if (kept.length > 0) out[name] = kept;
-    } else if (value !== null && value !== undefined) out[name] = value;
-  }
-  return out;
-}
+/** A dead letter to write (its topic comes from `deadLetterTopic`). */
+export type DeadLetterRecord = Omit<ProducerRecord, 'topic' | 'partition'>;
 
 /**
  * The dead letter of a record (pure): the original key, value and headers (a replay can
- * re-publish it as it was; headers with a null value, which Kafka cannot carry back, are left
- * out), plus the `dlq-*` headers of {@link deadLetterHeaders}.
+ * re-publish it as it was; headers with a null value — Debezium's NULL outbox columns — are
+ * left out, see `producibleHeaders`), plus the `dlq-*` headers of {@link deadLetterHeaders}.
  */
-export function deadLetterMessage(record: RawRecord, group: string, failure: DeadLetterFailure): Message {
+export function deadLetterMessage(
+  record: KafkaRecord,
+  group: string,
+  failure: DeadLetterFailure,
+): DeadLetterRecord {
   const { error } = failure;
   const errorClass =
     error instanceof Error ? error.constructor.name || error.name : error === null ? 'null' : typeof error;
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
-  const key = record.message.key;
-  const headers: IHeaders = {
-    ...producibleHeaders(record.message.headers),
+  const headers: Record<string, Buffer | string> = {
+    ...producibleHeaders(record.headers),
     [deadLetterHeaders.reason]: failure.reason,
     [deadLetterHeaders.group]: group,
     [deadLetterHeaders.originalTopic]: record.topic,
     [deadLetterHeaders.originalPartition]: String(record.partition),
-    [deadLetterHeaders.originalOffset]: record.message.offset,
-    [deadLetterHeaders.originalTimestamp]: String(record.message.timestamp),
+    [deadLetterHeaders.originalOffset]: record.offset.toString(),
+    [deadLetterHeaders.originalTimestamp]: String(record.timestamp),
     [deadLetterHeaders.errorClass]: errorClass,
     [deadLetterHeaders.errorMessage]: message.slice(0, maxMessageChars),
     [deadLetterHeaders.attempts]: String(failure.attempts),
     [deadLetterHeaders.firstAttemptAt]: failure.firstAttemptAt.toISOString(),
     [deadLetterHeaders.lastAttemptAt]: failure.lastAttemptAt.toISOString(),
   };
-  if (key !== null && key !== undefined) headers[deadLetterHeaders.originalKey] = key;
+  if (record.key !== null) headers[deadLetterHeaders.originalKey] = record.key;
   if (typeof code === 'string' || typeof code === 'number')
     headers[deadLetterHeaders.errorCode] = String(code);
-  if (failure.blockedBy !== undefined) headers[deadLetterHeaders.blockedBy] = failure.blockedBy;
-  return { key: key ?? null, value: record.message.value ?? null, headers };
-}
-
-/** Settings of a consumer's dead-letter topics. */
-export interface DeadLetterOptions {
-  /**
-   * `retention.ms` of the dead-letter topics (default `defaultDeadLetterRetentionMs`,
-   * 30 days; -1 keeps them forever). Set when the framework creates a topic, and on an existing
-   * one that has no retention of its own; a retention set on the topic is left as it is.
-   * Keep `processed_events` at least this long (see README).
-   */
-  retentionMs?: number;
+  if (failure.blockedBy !== undefined) headers[deadLetterHeaders.blockedBy] = failure.blockedBy.toString();
+  return { key: record.key, value: record.value, headers };
 }
 
 /** Sends dead letters of one consumer group. */
@@ -121,13 +98,13 @@ export interface DeadLetterQueue {
    *
    * @returns the dead-letter topic, or undefined when `stop` fired first.
    */
-  send(record: RawRecord, failure: DeadLetterFailure, stop: AbortSignal): Promise<string | undefined>;
+  send(record: KafkaRecord, failure: DeadLetterFailure, stop: AbortSignal): Promise<string | undefined>;
   disconnect(): Promise<void>;
 }
 
 /** Options of {@link createDeadLetterQueue}. */
 export interface DeadLetterQueueOptions {
-  kafka: Kafka;
+  kafka: KafkaClient;
   group: string;
   logger: Logger;
   /** `retention.ms` of the dead-letter topics it creates (see `ensureDeadLetterTopic`). */
@@ -145,20 +122,13 @@ export function createDeadLetterQueue({
   logger,
   retentionMs,
 }: DeadLetterQueueOptions): DeadLetterQueue {
-  let producer: Producer | undefined;
-  let admin: Admin | undefined;
+  let producer: KafkaProducer | undefined;
   const ensured = new Map<string, Promise<void>>();
 
-  async function ensureTopic(source: string, topic: string): Promise<void> {
+  function ensureTopic(source: string, topic: string): Promise<void> {
     let p = ensured.get(topic);
     if (!p) {
-      p = (async () => {
-        if (!admin) {
-          admin = kafka.admin();
-          await admin.connect();
-        }
-        await ensureDeadLetterTopic(admin, { source, topic, retentionMs, logger });
-      })();
+      p = kafka.withAdmin((admin) => ensureDeadLetterTopic(admin, { source, topic, retentionMs, logger }));
       p.catch(() => ensured.delete(topic));
       ensured.set(topic, p);
     }
@@ -167,17 +137,16 @@ export function createDeadLetterQueue({
 
   return {
     async connect() {
-      producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      await producer.connect();
+      producer = kafka.producer();
     },
     async send(record, failure, stop) {
       const topic = deadLetterTopic(record.topic, group);
-      const message = deadLetterMessage(record, group, failure);
+      const letter = { topic, ...deadLetterMessage(record, group, failure) };
       for (let attempt = 1; !stop.aborted; attempt++) {
         try {
           if (!producer) throw new Error('dead-letter producer is not connected');
           await ensureTopic(record.topic, topic);
-          await producer.send({ topic, acks: -1, messages: [message] });
+          await producer.send([letter]);
           return topic;
         } catch (e) {
           logger.error({ err: e, topic, attempt }, 'could not write dead letter; retrying');
@@ -189,9 +158,9 @@ export function createDeadLetterQueue({
       return undefined;
     },
     async disconnect() {
-      await Promise.allSettled([producer?.disconnect(), admin?.disconnect()]);
+      const p = producer;
       producer = undefined;
-      admin = undefined;
+      await p?.close();
     },
   };
 }

@@ -1,12 +1,23 @@
-import type { Kafka } from 'kafkajs';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type ConfigError, ErrorCode, isOutstreamError } from '../../core/errors.ts';
+import type { KafkaClient } from '../../core/kafka/index.ts';
 import type { BookingConfirmed, EventOf, KafkaCoordinates, RoomStatusChanged } from '../../schemas/index.ts';
 import { type ConsumerOptions, defineConsumer } from './define-consumer.ts';
 import { ack, type HandlerContext, type HandlerResult, skip } from './handler.ts';
 
 // Nothing here connects: defineConsumer only validates and wires; start() would connect.
-const kafka = { consumer: () => ({}), producer: () => ({}), admin: () => ({}) } as unknown as Kafka;
+const fail = () => {
+  throw new Error('unit tests do not connect');
+};
+const kafka: KafkaClient = {
+  brokers: [],
+  clientId: 'unit',
+  admin: fail,
+  withAdmin: fail,
+  producer: fail,
+  reader: fail,
+  groupConsumer: fail,
+};
 const registry = { schemaById: async () => '{}' };
 const base = { kafka, registry };
 
@@ -95,7 +106,7 @@ describe('defineConsumer validation', () => {
       expect.stringMatching(/^defineConsumer group: must be letters.*got "has space"/),
       'defineConsumer handlers.booking.created: must be a function, got "not a function"',
       expect.stringMatching(/handlers.nope.nope: not an event type/),
-      'defineConsumer kafka: must be a kafkajs Kafka client, got an object',
+      'defineConsumer kafka: must be a Kafka client (createKafka from core/kafka), got an object',
       'defineConsumer registry: must be a schema registry client, got an object',
       'defineConsumer inFlight: must be an integer from 1 to 10000, got 0',
       'defineConsumer retry.maxAttempts: must be an integer from 1 to 1000, got 0',
@@ -123,6 +134,44 @@ describe('defineConsumer validation', () => {
         defineConsumer({ ...base, group: 'g', handlers, deadLetter: { retentionMs } }),
       ).not.toThrow();
     }
+  });
+
+  it('checks the tuning of the group member, alone and against each other', () => {
+    const handlers = { 'booking.created': async () => {} };
+    expect(
+      configError({ ...base, group: 'g', handlers, protocol: 'eager', maxWaitMs: 0, sessionTimeoutMs: 10 })
+        .issues,
+    ).toEqual([
+      'defineConsumer protocol: must be one of consumer, classic, got "eager"',
+      'defineConsumer maxWaitMs: must be an integer from 1 to 30000, got 0',
+      'defineConsumer sessionTimeoutMs: must be an integer from 1000 to 3600000, got 10',
+    ]);
+    expect(
+      configError({
+        ...base,
+        group: 'g',
+        handlers,
+        heartbeatIntervalMs: 10_000,
+        sessionTimeoutMs: 6_000,
+        drainTimeoutMs: 20_000,
+        rebalanceTimeoutMs: 10_000,
+      }).issues,
+    ).toEqual([
+      'defineConsumer heartbeatIntervalMs: must be shorter than sessionTimeoutMs (6000), got 10000',
+      'defineConsumer drainTimeoutMs: must be shorter than rebalanceTimeoutMs (10000), got 20000',
+    ]);
+    // The defaults satisfy the rules: drainTimeoutMs 15 s < rebalanceTimeoutMs 60 s.
+    expect(() => defineConsumer({ ...base, group: 'g', handlers, drainTimeoutMs: 30_000 })).not.toThrow();
+  });
+
+  it('takes a decoder in place of a registry', () => {
+    const handlers = { 'booking.created': async () => {} };
+    expect(configError({ kafka, group: 'g', handlers }).issues).toEqual([
+      'defineConsumer registry: must be a schema registry client (or pass decoder), got undefined',
+    ]);
+    expect(() =>
+      defineConsumer({ kafka, group: 'g', handlers, decoder: { decode: async () => ({}) as never } }),
+    ).not.toThrow();
   });
 
   it('requires at least one handler', () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
-import { createKafka } from '../../core/kafka.ts';
+import { createKafka } from '../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { waitFor } from '../../core/wait.ts';
 import { createSchemaIds } from '../../producers/index.ts';

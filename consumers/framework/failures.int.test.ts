@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Message } from 'kafkajs';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
 import { OutstreamError } from '../../core/errors.ts';
-import { createKafka } from '../../core/kafka.ts';
+import { createKafka, type KafkaClient } from '../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { waitFor } from '../../core/wait.ts';
 import { createSchemaIds } from '../../producers/index.ts';
@@ -22,10 +21,11 @@ import {
   eventMessage,
   produce,
   readTopic,
+  type TestMessage,
 } from './test-fixtures/kafka.ts';
 
 const config = loadConfig(process.env);
-const kafka: Kafka = createKafka(config.kafka);
+const kafka: KafkaClient = createKafka(config.kafka);
 const registry = createSchemaRegistry({ url: config.registry.url });
 const schemaIds = createSchemaIds(registry);
 const logger = pino({ level: 'silent' });
@@ -51,7 +51,7 @@ const keys = {
   flaky: `flaky-${run}`,
 };
 
-async function records(): Promise<Message[]> {
+async function records(): Promise<TestMessage[]> {
   const id = await schemaIds.idFor('booking.created');
   const good = (key: string, seq: number) =>
     eventMessage('booking.created', key, seq, created(`${key}#${seq}`), id);

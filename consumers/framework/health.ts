@@ -7,7 +7,8 @@ import type { Consumer } from './define-consumer.ts';
 /**
  * The health and metrics endpoints of a consumer process:
  * - `GET /health`: 200 when every consumer is running, 503 otherwise; JSON with each
- *   consumer's state, assignment and in-flight count.
+ *   consumer's state, assignment, in-flight count and `degraded` (what its group member is
+ *   waiting out, e.g. a broker that is down: status `degraded`, still 200).
  * - `GET /metrics`: Prometheus text of the consumers' registries.
  *
  * @throws ConfigError when two consumers have separate registries with the same metrics
@@ -27,7 +28,10 @@ export function createHealthApp(consumers: readonly Consumer[]): Hono {
   app.get('/health', (c) => {
     const statuses = consumers.map((x) => x.status());
     const ok = statuses.every((s) => s.state === 'running');
-    return c.json({ status: ok ? 'ok' : 'unavailable', consumers: statuses }, ok ? 200 : 503);
+    // A broker that is down is waited out, not a reason to restart the process: shown, still 200.
+    const degraded = statuses.some((s) => s.degraded !== undefined);
+    const status = !ok ? 'unavailable' : degraded ? 'degraded' : 'ok';
+    return c.json({ status, consumers: statuses }, ok ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
     c.header('content-type', registry.contentType);

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { EventType } from '../../schemas/index.ts';
 
-/** Names of the instrumentation events a consumer emits (kafkajs's `consumer.events` style). */
+/** Names of the instrumentation events a consumer emits. */
 export const ConsumerEvent = {
   /** A handler finished an event (ack or skip). */
   processed: 'processed',
@@ -13,11 +13,11 @@ export const ConsumerEvent = {
   deadLettered: 'dead-lettered',
   /** The low watermark of a partition was committed. */
   committed: 'committed',
-  /** The consumer joined the group and got an assignment. */
+  /** Partitions were assigned to the consumer (their start positions are committed). */
   joined: 'joined',
-  /** A rebalance started: in-flight work is drained, queued work left for the next owner. */
+  /** Partitions are being revoked (`revoked`: in-flight work drains, queued work is left for the next owner) or were lost (`lost`). */
   rebalancing: 'rebalancing',
-  /** The underlying Kafka consumer crashed (kafkajs restarts it unless the error is fatal). */
+  /** The consumer failed for good (it could not start, or its loop broke). */
   crashed: 'crashed',
 } as const;
 export type ConsumerEvent = (typeof ConsumerEvent)[keyof typeof ConsumerEvent];
@@ -26,7 +26,7 @@ export type ConsumerEvent = (typeof ConsumerEvent)[keyof typeof ConsumerEvent];
 export interface RecordRef {
   topic: string;
   partition: number;
-  offset: string;
+  offset: bigint;
   key: string | null;
 }
 
@@ -50,9 +50,11 @@ export interface ConsumerEventPayloads {
     error: unknown;
     attempts: number;
   };
-  committed: { topic: string; partition: number; offset: string };
+  committed: { topic: string; partition: number; offset: bigint };
+  /** `assignment`: every partition the member owns now, by topic. */
   joined: { memberId: string; assignment: Record<string, number[]> };
-  rebalancing: { reason: string };
+  /** `reason`: `revoked` or `lost`. */
+  rebalancing: { reason: 'revoked' | 'lost' };
   crashed: { error: unknown; restart: boolean };
 }
 

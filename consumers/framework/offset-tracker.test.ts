@@ -42,12 +42,12 @@ describe('offset tracker', () => {
 
   it('handles gaps between offsets (compaction, transaction markers)', () => {
     const t = createOffsetTracker();
-    for (const o of ['5', '9', '20']) t.add(o);
-    t.complete('5');
+    for (const o of [5n, 9n, 20n]) t.add(o);
+    t.complete(5n);
     expect(t.watermark()).toBe(9n);
-    t.complete('20');
+    t.complete(20n);
     expect(t.watermark()).toBe(9n);
-    t.complete('9');
+    t.complete(9n);
     expect(t.watermark()).toBe(21n);
   });
 

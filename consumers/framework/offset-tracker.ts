@@ -7,9 +7,9 @@
  */
 export interface OffsetTracker {
   /** Registers an offset handed to a handler; offsets must be added in increasing order. */
-  add(offset: bigint | string): void;
+  add(offset: bigint): void;
   /** Marks an added offset finished (handled, skipped or dead-lettered). */
-  complete(offset: bigint | string): void;
+  complete(offset: bigint): void;
   /**
    * The offset to commit (Kafka semantics: the next offset to read): every offset below it
    * has finished. Undefined until an offset has been added.
@@ -37,8 +37,7 @@ export function createOffsetTracker(): OffsetTracker {
   let floor: bigint | undefined;
 
   return {
-    add(offset) {
-      const o = BigInt(offset);
+    add(o) {
       if (last !== undefined && o <= last) {
         throw new RangeError(`offsets must be added in increasing order: ${o} after ${last}`);
       }
@@ -47,8 +46,7 @@ export function createOffsetTracker(): OffsetTracker {
       last = o;
       floor ??= o;
     },
-    complete(offset) {
-      const o = BigInt(offset);
+    complete(o) {
       if (!open.delete(o))
         throw new RangeError(`offset ${o} is not pending (never added, or completed twice)`);
       while (head < queue.length && !open.has(queue[head]!)) head++;

@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { envelopeHeaders } from '../../connect/outbox-connector.ts';
 import { ErrorCode, isOutstreamError } from '../../core/errors.ts';
+import { headerText, type KafkaRecord } from '../../core/kafka/index.ts';
 import { type AnyEvent, type EventType, isEventType } from '../../schemas/index.ts';
-import { type EventDecoder, header, type RawRecord } from '../decoder.ts';
+import type { EventDecoder } from '../decoder.ts';
 import { createBlockedKeyView } from './blocked-key-view.ts';
 import type { BlockedKeyStore } from './blocked-keys.ts';
 import type { DeadLetterFailure, DeadLetterQueue } from './dead-letter.ts';
@@ -60,7 +61,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
   });
 
   async function deadLetter(
-    record: RawRecord,
+    record: KafkaRecord,
     ref: RecordRef,
     failure: DeadLetterFailure,
     eventId: string | undefined,
@@ -85,7 +86,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     return 'dead-lettered';
   }
 
-  async function decode(record: RawRecord, ref: RecordRef, signals: RecordSignals) {
+  async function decode(record: KafkaRecord, ref: RecordRef, signals: RecordSignals) {
     for (let attempt = 1; ; attempt++) {
       try {
         return { event: await decoder.decode(record) };
@@ -101,15 +102,14 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     }
   }
 
-  async function processRecord(record: RawRecord, signals: RecordSignals): Promise<RecordOutcome> {
-    const { message } = record;
+  async function processRecord(record: KafkaRecord, signals: RecordSignals): Promise<RecordOutcome> {
     const ref: RecordRef = {
       topic: record.topic,
       partition: record.partition,
-      offset: message.offset,
-      key: message.key?.toString() ?? null,
+      offset: record.offset,
+      key: record.key?.toString() ?? null,
     };
-    const type = header(message, envelopeHeaders.eventType);
+    const type = headerText(record.headers, envelopeHeaders.eventType);
     // A type this build does not know (a newer producer) or does not handle: skipped, counted,
     // never decoded. Unknown types share one label value, so garbage cannot explode the metric.
     const known = type !== undefined && isEventType(type);
@@ -155,7 +155,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         record,
         ref,
         failure as DeadLetterFailure,
-        header(message, envelopeHeaders.eventId),
+        headerText(record.headers, envelopeHeaders.eventId),
         signals,
       );
     }

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopeHeaders } from '../../connect/outbox-connector.ts';
 import { loadConfig } from '../../core/config.ts';
-import { createKafka } from '../../core/kafka.ts';
+import { createKafka } from '../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { waitFor } from '../../core/wait.ts';
 import { createSchemaIds } from '../../producers/index.ts';
@@ -40,7 +40,7 @@ async function produceUsers(n: number, label: string): Promise<string[]> {
     ),
   );
   await produce(kafka, topic, messages);
-  return messages.map((m) => (m.headers as Record<string, string>)[envelopeHeaders.eventId]!);
+  return messages.map((m) => m.headers[envelopeHeaders.eventId]!);
 }
 
 function newConsumer(group: string, seen: string[]): Consumer {
@@ -61,10 +61,10 @@ function newConsumer(group: string, seen: string[]): Consumer {
   return c;
 }
 
-async function committedOffsets(group: string): Promise<Record<number, string>> {
+async function committedOffsets(group: string): Promise<Record<number, bigint>> {
   return withAdmin(kafka, async (admin) => {
-    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return Object.fromEntries(t!.partitions.map((p) => [p.partition, p.offset]));
+    const committed = await admin.committedOffsets(group, [topic]);
+    return Object.fromEntries(committed.map((p) => [p.partition, p.offset]));
   });
 }
 
@@ -72,7 +72,7 @@ describe('where a new group starts (fromBeginning: false)', () => {
   it('commits its start positions on first assignment, so a restart before any event loses nothing', async () => {
     // Events from before the group existed: a group that starts at the end never sees them.
     const old = await produceUsers(12, 'old');
-    const ends = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
+    const ends = await withAdmin(kafka, (admin) => admin.partitionBounds(topic));
     const group = `test-start-position-${run}`;
     const seen: string[] = [];
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
-import { createKafka } from '../../core/kafka.ts';
+import { createKafka } from '../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { waitFor } from '../../core/wait.ts';
 import { type AnyEmitInput, createEmitter, createSchemaIds } from '../../producers/index.ts';
@@ -81,18 +81,14 @@ async function counted(): Promise<number> {
 
 /** True once the group has committed everything up to the end of `topic`. */
 async function caughtUp(group: string, topic: string): Promise<boolean> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    const ends = await admin.fetchTopicOffsets(topic);
+  return kafka.withAdmin(async (admin) => {
+    const committed = await admin.committedOffsets(group, [topic]);
+    const ends = await admin.partitionBounds(topic);
     return ends.every((e) => {
-      const c = committed?.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1';
-      return e.high === '0' || c === e.high;
+      const c = committed.find((p) => p.partition === e.partition)?.offset;
+      return e.high === 0n || c === e.high;
     });
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 beforeAll(async () => {

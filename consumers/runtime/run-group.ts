@@ -1,13 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { Kafka } from 'kafkajs';
 import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { loadConfig, type OutstreamConfig } from '../../core/config.ts';
 import { ConfigError, isOutstreamError } from '../../core/errors.ts';
-import { createKafka } from '../../core/kafka.ts';
+import { createKafka, type KafkaClient } from '../../core/kafka/index.ts';
 import { createSchemaRegistry, type SchemaRegistry } from '../../core/schema-registry.ts';
 import {
   type Consumer,
@@ -23,7 +22,8 @@ export interface GroupContext {
   config: OutstreamConfig;
   /** The process environment, for the group's own variables (parse them with zod). */
   env: Record<string, string | undefined>;
-  kafka: Kafka;
+  /** The Kafka port of the process (core/kafka). */
+  kafka: KafkaClient;
   registry: SchemaRegistry;
   /** The Prometheus registry the consumer's metrics live in: register the group's own here. */
   metricsRegistry: Registry;

@@ -5,6 +5,11 @@ import type { KafkaClient } from './port.ts';
 export interface KafkaOptions {
   brokers: readonly string[];
   clientId: string;
+  /**
+   * Retries of a single request inside the client before it reports a failure (default 3);
+   * 0 for a probe that must answer at once (the stack's health check).
+   */
+  retries?: number;
 }
 
 /**
@@ -30,6 +35,7 @@ export {
   shownGroupKinds,
   throwawayGroupPrefixes,
 } from './names.ts';
+export { partitionKey, withoutPartitions } from './partitions.ts';
 export type {
   GroupConsumer,
   GroupConsumerOptions,
@@ -43,6 +49,8 @@ export type {
   ReadOptions,
   ReadRange,
 } from './port.ts';
+export type { BoundedRange } from './read-all.ts';
+export { readAll } from './read-all.ts';
 export type {
   GroupDescription,
   GroupListing,

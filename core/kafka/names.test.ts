@@ -23,7 +23,10 @@ describe('Kafka naming rules', () => {
     expect(groupKind('bench-groups-1')).toBe('bench');
     expect(groupKind('outstream-sse-node1-gap')).toBe('legacy-reader');
     expect(groupKind('outstream-analytics-read-123')).toBe('legacy-reader');
+    expect(groupKind('outstream-ops-5f0c')).toBe('legacy-reader');
     expect(groupKind('outstream-connect', 'connect')).toBe('connect');
+    // A group with only committed offsets (no member ever joined) has no protocol type.
+    expect(groupKind('analytics', '')).toBe('group');
     expect(ownerKind(replayCursorGroup('test-x'))).toBe('test');
     expect(ownerKind('notifications')).toBe('group');
   });

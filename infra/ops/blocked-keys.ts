@@ -1,13 +1,7 @@
-import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
-import {
-  deadLetterPartitions,
-  deadLetterTopic,
-  parseDeadLetterTopic,
-  releaseBlockedKey,
-} from '../../consumers/framework/index.ts';
+import { deadLetterPartitions, releaseBlockedKey } from '../../consumers/framework/index.ts';
 import { InvalidArgumentError } from '../../core/errors.ts';
-import { readRanges } from './read-range.ts';
+import { deadLetterTopic, type KafkaClient, parseDeadLetterTopic, readAll } from '../../core/kafka/index.ts';
 
 /** A key a group holds back (`block-key` ordering with the Postgres store). */
 export interface BlockedKeyRow {
@@ -15,7 +9,7 @@ export interface BlockedKeyRow {
   topic: string;
   key: string;
   /** Offset (in `topic`) of the event whose dead letter blocked the key. */
-  blockedByOffset: string;
+  blockedByOffset: bigint;
   blockedAt: Date;
 }
 
@@ -47,7 +41,7 @@ export async function listBlockedKeys(
     group: r.consumer_group,
     topic: r.topic,
     key: r.record_key,
-    blockedByOffset: String(r.blocked_by_offset),
+    blockedByOffset: BigInt(r.blocked_by_offset),
     blockedAt: r.blocked_at,
   }));
 }
@@ -64,9 +58,9 @@ export interface ReleaseKeyOptions {
 
 /** What {@link releaseKey} did. */
 export type ReleaseOutcome =
-  | { result: 'released'; blockedByOffset: string }
+  | { result: 'released'; blockedByOffset: bigint }
   | { result: 'not-blocked' }
-  | { result: 'refused'; pending: { partition: number; offset: string }[] };
+  | { result: 'refused'; pending: { partition: number; offset: bigint }[] };
 
 /**
  * Releases a key held back by a `block-key` group (Postgres store). Refuses, unless `force`,
@@ -78,7 +72,7 @@ export type ReleaseOutcome =
  */
 export async function releaseKey(
   db: Pick<pg.ClientBase, 'query'>,
-  kafka: Kafka,
+  kafka: KafkaClient,
   o: ReleaseKeyOptions,
 ): Promise<ReleaseOutcome> {
   if (!(await hasBlockedKeyStore(db)))
@@ -98,24 +92,20 @@ export async function releaseKey(
 }
 
 /** Dead letters of `key` after the group's replay cursor. */
-async function pendingOfKey(kafka: Kafka, group: string, source: string, key: string) {
+async function pendingOfKey(kafka: KafkaClient, group: string, source: string, key: string) {
   const topic = deadLetterTopic(source, group);
-  const admin = kafka.admin();
-  await admin.connect();
-  let partitions: Awaited<ReturnType<typeof deadLetterPartitions>>;
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return [];
-    partitions = await deadLetterPartitions(admin, group, topic);
-  } finally {
-    await admin.disconnect();
-  }
-  const ranges = partitions.map((p) => ({
-    partition: p.partition,
-    from: BigInt(p.high) - BigInt(p.pending),
-    to: BigInt(p.high),
-  }));
-  const records = await readRanges(kafka, topic, ranges);
+  const partitions = await kafka.withAdmin(async (admin) =>
+    (await admin.describeTopics([topic])).length === 0 ? [] : deadLetterPartitions(admin, group, topic),
+  );
+  const records = await readAll(kafka, {
+    ranges: partitions.map((p) => ({
+      topic,
+      partition: p.partition,
+      from: p.high - BigInt(p.pending),
+      to: p.high,
+    })),
+  });
   return records
-    .filter((r) => r.message.key?.toString() === key)
-    .map((r) => ({ partition: r.partition, offset: r.message.offset }));
+    .filter((r) => r.key?.toString() === key)
+    .map((r) => ({ partition: r.partition, offset: r.offset }));
 }

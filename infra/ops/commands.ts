@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import type { OutstreamConfig } from '../../core/config.ts';
 import { withClient } from '../../core/db.ts';
 import { InvalidArgumentError } from '../../core/errors.ts';
-import { createKafka } from '../../core/kafka.ts';
+import { createKafka } from '../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { hasBlockedKeyStore, listBlockedKeys, releaseKey } from './blocked-keys.ts';
 import { formatDeadLetterListing, listDeadLetters, toJson } from './dlq-list.ts';
@@ -34,16 +34,13 @@ type Log = (line: string) => void;
 
 /** `npm run lag [-- --group g] [--all] [--summary] [--json]`: always exit 0. */
 export async function lagCommand(config: OutstreamConfig, flags: OpsFlags, log: Log): Promise<number> {
-  const admin = createKafka(config.kafka).admin();
-  await admin.connect();
-  try {
-    const report = await readLag(admin, { group: flags.group, all: flags.all, known: await knownGroups() });
-    if (flags.json) log(toJson(report, 2));
-    else for (const l of formatLag(report, { details: !flags.summary })) log(l);
-    return 0;
-  } finally {
-    await admin.disconnect();
-  }
+  const known = await knownGroups();
+  const report = await createKafka(config.kafka).withAdmin((admin) =>
+    readLag(admin, { group: flags.group, all: flags.all, known }),
+  );
+  if (flags.json) log(toJson(report, 2));
+  else for (const l of formatLag(report, { details: !flags.summary })) log(l);
+  return 0;
 }
 
 /** `npm run dlq -- <list|replay|release-key|blocked> …`. */
@@ -128,7 +125,7 @@ export async function dlqCommand(
       else
         for (const l of formatTable([
           ['GROUP', 'TOPIC', 'KEY', 'BLOCKED BY OFFSET', 'SINCE'],
-          ...rows.map((b) => [b.group, b.topic, b.key, b.blockedByOffset, b.blockedAt.toISOString()]),
+          ...rows.map((b) => [b.group, b.topic, b.key, String(b.blockedByOffset), b.blockedAt.toISOString()]),
         ]))
           log(l);
       return 0;

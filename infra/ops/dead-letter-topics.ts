@@ -1,10 +1,11 @@
-import type { Admin } from 'kafkajs';
+import { type DeadLetterPartition, deadLetterPartitions } from '../../consumers/framework/index.ts';
 import {
-  type DeadLetterPartition,
-  deadLetterPartitions,
+  type GroupKind,
+  type KafkaAdmin,
+  ownerKind,
   parseDeadLetterTopic,
-} from '../../consumers/framework/index.ts';
-import { type GroupKind, ownerKind, shownKinds } from './consumer-groups.ts';
+  shownGroupKinds,
+} from '../../core/kafka/index.ts';
 
 /** A dead-letter topic `<source>.dlq.<group>` with its counts. */
 export interface DeadLetterTopic {
@@ -35,7 +36,7 @@ export interface DeadLetterFilter {
  * still to replay. Reads offsets only, never records.
  */
 export async function listDeadLetterTopics(
-  admin: Admin,
+  admin: KafkaAdmin,
   filter: DeadLetterFilter = {},
 ): Promise<{ topics: DeadLetterTopic[]; hidden: number }> {
   const found = (await admin.listTopics())
@@ -48,11 +49,11 @@ export async function listDeadLetterTopics(
     .filter((t) => filter.group === undefined || t.group === filter.group)
     .filter((t) => filter.topic === undefined || t.topic === filter.topic || t.source === filter.topic)
     .sort((a, b) => a.group.localeCompare(b.group) || a.topic.localeCompare(b.topic));
-  const shown = found.filter((t) => filter.all || filter.group !== undefined || shownKinds.has(t.kind));
+  const shown = found.filter((t) => filter.all || filter.group !== undefined || shownGroupKinds.has(t.kind));
   const topics = await Promise.all(
     shown.map(async (t) => {
       const partitions = await deadLetterPartitions(admin, t.group, t.topic);
-      const messages = partitions.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
+      const messages = partitions.reduce((n, p) => n + Number(p.high - p.low), 0);
       const pending = partitions.reduce((n, p) => n + p.pending, 0);
       return { ...t, partitions, messages, pending };
     }),

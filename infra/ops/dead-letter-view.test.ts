@@ -1,26 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { deadLetterMessage } from '../../consumers/framework/index.ts';
 import { SchemaDecodeError } from '../../core/errors.ts';
+import { type KafkaRecord, recordHeaders } from '../../core/kafka/index.ts';
 import { formatDeadLetter, viewDeadLetter } from './dead-letter-view.ts';
 
-function consumed(reason: 'poison' | 'blocked' | 'retries-exhausted', error: unknown, value: Buffer) {
+function consumed(
+  reason: 'poison' | 'blocked' | 'retries-exhausted',
+  error: unknown,
+  value: Buffer,
+): KafkaRecord {
   const m = deadLetterMessage(
     {
       topic: 'events.booking',
       partition: 2,
-      message: {
-        key: Buffer.from('b-1'),
-        value,
-        offset: '41',
-        timestamp: '1767225600000',
-        headers: {
-          'event-id': Buffer.from('0197-e'),
-          'event-type': Buffer.from('booking.confirmed'),
-          'aggregate-type': Buffer.from('booking'),
-          'aggregate-id': Buffer.from('b-1'),
-          sequence: Buffer.from('3'),
-        },
-      },
+      offset: 41n,
+      key: Buffer.from('b-1'),
+      value,
+      timestamp: 1767225600000,
+      headers: recordHeaders({
+        'event-id': '0197-e',
+        'event-type': 'booking.confirmed',
+        'aggregate-type': 'booking',
+        'aggregate-id': 'b-1',
+        sequence: '3',
+      }),
     },
     'notifications',
     {
@@ -29,14 +32,17 @@ function consumed(reason: 'poison' | 'blocked' | 'retries-exhausted', error: unk
       attempts: reason === 'retries-exhausted' ? 5 : 0,
       firstAttemptAt: new Date('2026-01-01T00:00:01Z'),
       lastAttemptAt: new Date('2026-01-01T00:00:09Z'),
-      ...(reason === 'blocked' ? { blockedBy: '40' } : {}),
+      ...(reason === 'blocked' ? { blockedBy: 40n } : {}),
     },
   );
-  const headers = Object.fromEntries(Object.entries(m.headers!).map(([k, v]) => [k, Buffer.from(String(v))]));
   return {
     topic: 'events.booking.dlq.notifications',
     partition: 2,
-    message: { key: m.key as Buffer, value: value, headers, offset: '7', timestamp: '1767225610000' },
+    offset: 7n,
+    key: m.key === null ? null : Buffer.from(m.key),
+    value,
+    headers: recordHeaders(m.headers ?? {}),
+    timestamp: 1767225610000,
   };
 }
 
@@ -105,7 +111,11 @@ describe('dead-letter view', () => {
     const v = viewDeadLetter({
       topic: 't.dlq.g',
       partition: 0,
-      message: { key: null, value: null, headers: {}, offset: '0', timestamp: '0' },
+      offset: 0n,
+      key: null,
+      value: null,
+      headers: new Map(),
+      timestamp: 0,
     });
     expect(v.reason).toBeNull();
     expect(formatDeadLetter(v)[1]).toContain('no dlq-reason header');

@@ -1,6 +1,6 @@
 import { envelopeHeaders } from '../../connect/outbox-connector.ts';
-import { header, type RawRecord } from '../../consumers/decoder.ts';
 import { deadLetterHeaders as h } from '../../consumers/framework/index.ts';
+import { headerText, type KafkaRecord } from '../../core/kafka/index.ts';
 
 /** A dead letter as an operator reads it: what failed, where it was, and why. */
 export interface DeadLetterView {
@@ -44,27 +44,26 @@ export interface DeadLetterView {
 }
 
 /** Decodes a dead letter's headers into a {@link DeadLetterView} (pure). */
-export function viewDeadLetter(record: RawRecord): DeadLetterView {
-  const { message } = record;
-  const get = (name: string) => header(message, name) ?? null;
+export function viewDeadLetter(record: KafkaRecord): DeadLetterView {
+  const get = (name: string) => headerText(record.headers, name) ?? null;
   const num = (name: string) => {
     const v = get(name);
     return v !== null && /^\d+$/.test(v) ? Number(v) : null;
   };
-  const value = message.value ?? null;
+  const value = record.value;
   const framed = value !== null && value.length >= 5 && value[0] === 0;
   return {
     topic: record.topic,
     partition: record.partition,
-    offset: message.offset,
-    deadLetteredAt: isoFromMillis(String(message.timestamp)) ?? String(message.timestamp),
+    offset: String(record.offset),
+    deadLetteredAt: isoFromMillis(String(record.timestamp)) ?? String(record.timestamp),
     reason: get(h.reason),
     group: get(h.group),
     original: {
       topic: get(h.originalTopic),
       partition: num(h.originalPartition),
       offset: get(h.originalOffset),
-      key: get(h.originalKey) ?? message.key?.toString() ?? null,
+      key: get(h.originalKey) ?? record.key?.toString() ?? null,
       writtenAt: isoFromMillis(get(h.originalTimestamp)),
     },
     error: { class: get(h.errorClass), code: get(h.errorCode), message: get(h.errorMessage) },

@@ -1,10 +1,9 @@
-import type { Kafka } from 'kafkajs';
 import { createEventDecoder } from '../../consumers/decoder.ts';
-import { originalRecord, replayCursorGroup } from '../../consumers/framework/index.ts';
+import { originalRecord } from '../../consumers/framework/index.ts';
+import { type KafkaClient, readAll, replayCursorGroup } from '../../core/kafka/index.ts';
 import type { SchemaRegistry } from '../../core/schema-registry.ts';
 import { type DeadLetterFilter, type DeadLetterTopic, listDeadLetterTopics } from './dead-letter-topics.ts';
 import { type DeadLetterView, formatDeadLetter, viewDeadLetter } from './dead-letter-view.ts';
-import { readRanges } from './read-range.ts';
 import { formatTable } from './table.ts';
 
 /** Options of {@link listDeadLetters}. */
@@ -30,17 +29,10 @@ export interface DeadLetterListing {
  * each, headers decoded (why, where from, which event, which error, how many attempts).
  */
 export async function listDeadLetters(
-  kafka: Kafka,
+  kafka: KafkaClient,
   o: ListDeadLettersOptions = {},
 ): Promise<DeadLetterListing> {
-  const admin = kafka.admin();
-  await admin.connect();
-  let found: Awaited<ReturnType<typeof listDeadLetterTopics>>;
-  try {
-    found = await listDeadLetterTopics(admin, o);
-  } finally {
-    await admin.disconnect();
-  }
+  const found = await kafka.withAdmin((admin) => listDeadLetterTopics(admin, o));
   const decoder = o.payloadsFrom ? createEventDecoder(o.payloadsFrom) : undefined;
   const topics = await Promise.all(
     found.topics.map(async (t) => {
@@ -50,16 +42,14 @@ export async function listDeadLetters(
       };
       const n = o.show ?? 0;
       if (n <= 0 || t.messages === 0) return entry;
+      // The last `n` of each partition hold the newest `n` over all of them.
       const ranges = t.partitions.map((p) => {
-        const to = BigInt(p.high);
-        const from = to - BigInt(n) > BigInt(p.low) ? to - BigInt(n) : BigInt(p.low);
-        return { partition: p.partition, from, to };
+        const from = p.high - BigInt(n) > p.low ? p.high - BigInt(n) : p.low;
+        return { topic: t.topic, partition: p.partition, from, to: p.high };
       });
-      const records = await readRanges(kafka, t.topic, ranges);
+      const records = await readAll(kafka, { ranges });
       // The newest `n` over all partitions, oldest first.
-      const newest = records
-        .sort((a, b) => Number(BigInt(a.message.timestamp) - BigInt(b.message.timestamp)))
-        .slice(-n);
+      const newest = records.sort((a, b) => a.timestamp - b.timestamp).slice(-n);
       entry.last = await Promise.all(
         newest.map(async (r): Promise<ListedDeadLetter> => {
           const view: ListedDeadLetter = viewDeadLetter(r);

@@ -1,28 +1,26 @@
-import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import {
   type ReplayedRecord,
   type ReplayReport,
-  replayCursorGroup,
   replayDeadLetters,
 } from '../../consumers/framework/index.ts';
 import type { GroupDefinition } from '../../consumers/runtime/run-group.ts';
 import type { OutstreamConfig } from '../../core/config.ts';
 import { withClient } from '../../core/db.ts';
 import { InvalidArgumentError } from '../../core/errors.ts';
+import { type KafkaClient, readAll, replayCursorGroup } from '../../core/kafka/index.ts';
 import type { SchemaRegistry } from '../../core/schema-registry.ts';
 import { hasBlockedKeyStore, listBlockedKeys } from './blocked-keys.ts';
 import { type DeadLetterTopic, listDeadLetterTopics } from './dead-letter-topics.ts';
 import { viewDeadLetter } from './dead-letter-view.ts';
-import { readRanges } from './read-range.ts';
 
 /** Options of {@link replayCommand}. */
 export interface ReplayCommandOptions {
   config: OutstreamConfig;
   /** The environment the group's definition reads its own settings from. */
   env: Record<string, string | undefined>;
-  kafka: Kafka;
+  kafka: KafkaClient;
   registry: SchemaRegistry;
   group: string;
   /** One dead-letter topic of the group (or its source topic); default: all of the group's. */
@@ -44,7 +42,7 @@ export interface ReplayPlan {
   source: string;
   cursorGroup: string;
   /** Per partition, the offsets `[from, to)` it would replay. */
-  ranges: { partition: number; from: string; to: string }[];
+  ranges: { partition: number; from: bigint; to: bigint }[];
   count: number;
   /** How many of them the reason and type counts are taken from. */
   sampled: number;
@@ -68,14 +66,9 @@ export async function replayCommand(o: ReplayCommandOptions): Promise<number> {
   const log = (...lines: string[]) => {
     for (const l of lines) o.log(l);
   };
-  const admin = kafka.admin();
-  await admin.connect();
-  let topics: DeadLetterTopic[];
-  try {
-    topics = (await listDeadLetterTopics(admin, { group, topic: o.topic })).topics;
-  } finally {
-    await admin.disconnect();
-  }
+  const topics: DeadLetterTopic[] = (
+    await kafka.withAdmin((admin) => listDeadLetterTopics(admin, { group, topic: o.topic }))
+  ).topics;
   if (topics.length === 0) {
     if (o.topic === undefined) {
       log(`${group}: no dead-letter topics (nothing was ever dead-lettered)`);
@@ -113,18 +106,14 @@ export async function replayCommand(o: ReplayCommandOptions): Promise<number> {
   try {
     for (const p of plans) {
       if (p.count === 0) continue;
-      const { handlers, retry, orderingOnFailure, decoder, inFlight, deadLetter } = built.options;
+      // The group's own options (one schema with defineConsumer's); replay keeps what applies.
       const report = await replayDeadLetters({
+        ...built.options,
         group,
         deadLetterTopic: p.topic,
-        handlers,
         kafka,
         registry: o.registry,
-        decoder,
-        retry,
-        orderingOnFailure,
-        deadLetter,
-        inFlight: Math.min(inFlight ?? 16, 64),
+        inFlight: Math.min(built.options.inFlight ?? 16, 64),
         fromStart: o.fromStart,
         timeoutMs: o.timeoutMs,
         logger: o.logger,
@@ -172,25 +161,22 @@ async function releaseHints(o: ReplayCommandOptions, reports: readonly ReplayRep
   return lines;
 }
 
-async function plan(kafka: Kafka, t: DeadLetterTopic, fromStart: boolean): Promise<ReplayPlan> {
+async function plan(kafka: KafkaClient, t: DeadLetterTopic, fromStart: boolean): Promise<ReplayPlan> {
   const ranges = t.partitions
     .map((p) => {
-      const start = fromStart || p.cursor === null || BigInt(p.cursor) < BigInt(p.low) ? p.low : p.cursor;
+      const start = fromStart || p.cursor === null || p.cursor < p.low ? p.low : p.cursor;
       return { partition: p.partition, from: start, to: p.high };
     })
-    .filter((r) => BigInt(r.to) > BigInt(r.from));
+    .filter((r) => r.to > r.from);
   // The summary reads at most `sampledPerPartition` dead letters of each partition.
-  const records = await readRanges(
-    kafka,
-    t.topic,
-    ranges.map((r) => {
-      const to =
-        BigInt(r.from) + sampledPerPartition < BigInt(r.to)
-          ? BigInt(r.from) + sampledPerPartition
-          : BigInt(r.to);
-      return { partition: r.partition, from: BigInt(r.from), to };
-    }),
-  );
+  const records = await readAll(kafka, {
+    ranges: ranges.map((r) => ({
+      topic: t.topic,
+      partition: r.partition,
+      from: r.from,
+      to: r.from + sampledPerPartition < r.to ? r.from + sampledPerPartition : r.to,
+    })),
+  });
   const byReason: Record<string, number> = {};
   const byEventType: Record<string, number> = {};
   for (const r of records) {
@@ -203,7 +189,7 @@ async function plan(kafka: Kafka, t: DeadLetterTopic, fromStart: boolean): Promi
     source: t.source,
     cursorGroup: replayCursorGroup(t.group),
     ranges,
-    count: ranges.reduce((n, r) => n + Number(BigInt(r.to) - BigInt(r.from)), 0),
+    count: ranges.reduce((n, r) => n + Number(r.to - r.from), 0),
     sampled: records.length,
     byReason,
     byEventType,
@@ -220,10 +206,7 @@ export function describePlan(p: ReplayPlan): string[] {
       .join(', ');
   return [
     `  ${p.topic}: ${p.count} dead letter(s) to replay`,
-    ...p.ranges.map(
-      (r) =>
-        `    partition ${r.partition}: offsets ${r.from}–${BigInt(r.to) - 1n} (${BigInt(r.to) - BigInt(r.from)})`,
-    ),
+    ...p.ranges.map((r) => `    partition ${r.partition}: offsets ${r.from}–${r.to - 1n} (${r.to - r.from})`),
     ...(p.sampled < p.count ? [`    of the first ${p.sampled}:`] : []),
     `    by reason: ${counts(p.byReason)}`,
     `    by event type: ${counts(p.byEventType)}`,

@@ -13,7 +13,6 @@ import {
   defineConsumer,
   type Handlers,
   processOnce,
-  replayCursorGroup,
   replayDeadLetters,
   skip,
 } from '../../consumers/framework/index.ts';
@@ -28,7 +27,7 @@ import {
 import type { GroupDefinition } from '../../consumers/runtime/run-group.ts';
 import { loadConfig } from '../../core/config.ts';
 import { ErrorCode, isOutstreamError } from '../../core/errors.ts';
-import { createKafka } from '../../core/kafka.ts';
+import { createKafka, deadLetterTopic, replayCursorGroup } from '../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { waitFor } from '../../core/wait.ts';
 import { createSchemaIds } from '../../producers/index.ts';
@@ -47,10 +46,10 @@ const silent = pino({ level: 'silent' });
 const run = randomUUID().slice(0, 8);
 const topic = `test.ops-dlq.${run}`;
 const group = `test-ops-dlq-${run}`;
-const dlq = `${topic}.dlq.${group}`;
+const dlq = deadLetterTopic(topic, group);
 const blockTopic = `test.ops-block.${run}`;
 const blockGroup = `test-ops-block-${run}`;
-const blockDlq = `${blockTopic}.dlq.${blockGroup}`;
+const blockDlq = deadLetterTopic(blockTopic, blockGroup);
 const keys = { good: `good-${run}`, failing: `failing-${run}`, poison: `poison-${run}`, held: `held-${run}` };
 const retry = { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 };
 let pool: pg.Pool;
@@ -99,7 +98,7 @@ async function replay(o: Partial<ReplayCommandOptions> & { group: string; defini
 async function pendingOf(g: string, t: string) {
   const partitions = await withAdmin(kafka, (admin) => deadLetterPartitions(admin, g, t));
   return {
-    messages: partitions.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0),
+    messages: partitions.reduce((n, p) => n + Number(p.high - p.low), 0),
     pending: partitions.reduce((n, p) => n + p.pending, 0),
   };
 }

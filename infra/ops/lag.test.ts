@@ -14,8 +14,8 @@ const report: LagReport = {
         {
           topic: 'events.booking',
           partition: 0,
-          committed: '10',
-          logEnd: '17',
+          committed: 10n,
+          logEnd: 17n,
           lag: 7,
           member: 'outstream@10.0.0.5 (ab12cd34)',
         },
@@ -23,7 +23,7 @@ const report: LagReport = {
           topic: 'events.booking',
           partition: 1,
           committed: null,
-          logEnd: '4',
+          logEnd: 4n,
           lag: null,
           member: 'outstream@10.0.0.5 (ab12cd34)',
         },
@@ -40,8 +40,8 @@ const report: LagReport = {
         {
           topic: 'events.booking.dlq.notifications',
           partition: 0,
-          committed: '1',
-          logEnd: '3',
+          committed: 1n,
+          logEnd: 3n,
           lag: 2,
           member: null,
         },
@@ -57,7 +57,7 @@ const report: LagReport = {
       partitions: [],
     },
   ],
-  hidden: { test: 12, gateway: 2 },
+  hidden: { test: 12, 'legacy-reader': 2 },
 };
 
 describe('formatLag', () => {
@@ -80,7 +80,7 @@ describe('formatLag', () => {
       'billing: not started, 0 members, lag 0',
       '  no committed offsets and no members',
       '',
-      'not shown: 12 test, 2 gateway group(s) (--all lists them)',
+      'not shown: 12 test, 2 legacy-reader group(s) (--all lists them)',
     ]);
   });
 

@@ -1,6 +1,11 @@
-import type { Admin, GroupDescription } from 'kafkajs';
-import { AssignerProtocol } from '../../core/kafka.ts';
-import { type GroupKind, groupKind, type ListedGroup, listGroups, shownKinds } from './consumer-groups.ts';
+import {
+  type GroupDescription,
+  type GroupKind,
+  groupKind,
+  type KafkaAdmin,
+  type PartitionBounds,
+  shownGroupKinds,
+} from '../../core/kafka/index.ts';
 import { formatTable } from './table.ts';
 
 /** One partition a group reads or has committed on. */
@@ -8,9 +13,9 @@ export interface PartitionLag {
   topic: string;
   partition: number;
   /** The group's committed offset (the next record it will read); null when it never committed one. */
-  committed: string | null;
+  committed: bigint | null;
   /** The partition's log end offset; null when the topic no longer exists. */
-  logEnd: string | null;
+  logEnd: bigint | null;
   /** Records between the commit and the log end; null when either is unknown. */
   lag: number | null;
   /** The member the partition is assigned to (`client-id@host (member)`), null when none. */
@@ -42,80 +47,65 @@ export interface LagReport {
 export interface ReadLagOptions {
   /** Only this group (listed even if its kind is hidden by default). */
   group?: string;
-  /** Include test, benchmark, gateway, ops-reader and Connect groups. */
+  /** Include test, benchmark, legacy reader and Connect groups. */
   all?: boolean;
   /** Groups the platform defines: listed as `not started` when the cluster has never seen them. */
   known?: readonly string[];
 }
 
+interface SelectedGroup {
+  groupId: string;
+  kind: GroupKind;
+}
+
 /**
  * Reads, for each consumer group (or one), every partition it reads or has committed on:
  * committed offset, log end and lag, with the member it is assigned to, the group's state and
- * member count. A partition of a subscribed topic without a commit has `committed: null`.
+ * member count. A partition of an assigned topic without a commit has `committed: null`.
  */
-export async function readLag(admin: Admin, o: ReadLagOptions = {}): Promise<LagReport> {
-  const listed = await listGroups(admin);
-  const hidden: LagReport['hidden'] = {};
-  let selected: ListedGroup[];
-  if (o.group !== undefined) {
-    selected = [
-      listed.find((g) => g.groupId === o.group) ?? {
-        groupId: o.group,
-        protocolType: 'consumer',
-        kind: groupKind(o.group),
-      },
-    ];
-  } else {
-    const all = [...listed];
-    for (const name of o.known ?? []) {
-      if (!all.some((g) => g.groupId === name))
-        all.push({ groupId: name, protocolType: 'consumer', kind: 'group' });
-    }
-    selected = all.filter((g) => o.all || shownKinds.has(g.kind));
-    for (const g of all) if (!selected.includes(g)) hidden[g.kind] = (hidden[g.kind] ?? 0) + 1;
-    selected.sort((a, b) => a.groupId.localeCompare(b.groupId));
-  }
+export async function readLag(admin: KafkaAdmin, o: ReadLagOptions = {}): Promise<LagReport> {
+  const { selected, hidden } = selectGroups(await admin.listGroups(), o);
   if (selected.length === 0) return { groups: [], hidden };
 
   const existing = new Set(await admin.listTopics());
-  const ends = new Map<string, Promise<Map<number, string>>>();
-  const endsOf = (topic: string) => {
-    let p = ends.get(topic);
+  const bounds = new Map<string, Promise<PartitionBounds[]>>();
+  const boundsOf = (topic: string) => {
+    let p = bounds.get(topic);
     if (!p) {
-      p = admin.fetchTopicOffsets(topic).then((os) => new Map(os.map((e) => [e.partition, e.high])));
-      ends.set(topic, p);
+      p = admin.partitionBounds(topic);
+      bounds.set(topic, p);
     }
     return p;
   };
-  const { groups: described } = await admin.describeGroups(selected.map((g) => g.groupId));
+  const described = await admin.describeGroups(selected.map((g) => g.groupId));
   const groups = await Promise.all(
-    selected.map(async (g) => {
+    selected.map(async (g): Promise<GroupLag> => {
       const d = described.find((x) => x.groupId === g.groupId);
+      // Connect's workers commit nothing and own no partitions.
       const isConsumer = g.kind !== 'connect';
-      const committed = isConsumer ? await admin.fetchOffsets({ groupId: g.groupId }) : [];
-      const { owners, subscribed } = isConsumer ? membership(d) : { owners: new Map(), subscribed: [] };
-      const commits = new Map<string, string>();
-      for (const t of committed)
-        for (const p of t.partitions)
-          if (BigInt(p.offset) >= 0n) commits.set(`${t.topic}/${p.partition}`, p.offset);
+      const committed = isConsumer ? await admin.committedOffsets(g.groupId) : [];
+      const owners = isConsumer ? ownersOf(d) : new Map<string, string>();
+      const commits = new Map(committed.map((c) => [`${c.topic}/${c.partition}`, c.offset]));
       const topics = [
         ...new Set([
-          ...committed.map((t) => t.topic),
-          ...subscribed,
+          ...committed.map((c) => c.topic),
           ...[...owners.keys()].map((k) => k.slice(0, k.lastIndexOf('/'))),
         ]),
       ].sort();
       const partitions: PartitionLag[] = [];
       for (const topic of topics) {
-        const logEnds = existing.has(topic) ? await endsOf(topic) : undefined;
+        const logEnds = existing.has(topic)
+          ? new Map((await boundsOf(topic)).map((b) => [b.partition, b.high]))
+          : undefined;
+        // A topic deleted since the group committed on it: its commits, without a log end.
         const ids = logEnds
           ? [...logEnds.keys()]
-          : (committed.find((t) => t.topic === topic)?.partitions.map((p) => p.partition) ?? []);
+          : committed.filter((c) => c.topic === topic).map((c) => c.partition);
         for (const partition of ids.sort((a, b) => a - b)) {
           const at = `${topic}/${partition}`;
           const c = commits.get(at) ?? null;
           const end = logEnds?.get(partition) ?? null;
-          const lag = c !== null && end !== null ? Math.max(0, Number(BigInt(end) - BigInt(c))) : null;
+          const lag = c !== null && end !== null ? Math.max(0, Number(end - c)) : null;
           partitions.push({
             topic,
             partition,
@@ -126,11 +116,10 @@ export async function readLag(admin: Admin, o: ReadLagOptions = {}): Promise<Lag
           });
         }
       }
-      const state = !d || d.state === 'Dead' ? 'not started' : d.state;
       return {
         group: g.groupId,
         kind: g.kind,
-        state,
+        state: d === undefined ? 'not started' : d.state,
         members: d?.members.length ?? 0,
         totalLag: partitions.reduce((n, p) => n + (p.lag ?? 0), 0),
         uncommitted: partitions.filter((p) => p.committed === null).length,
@@ -141,28 +130,40 @@ export async function readLag(admin: Admin, o: ReadLagOptions = {}): Promise<Lag
   return { groups, hidden };
 }
 
-/** Who owns which partition, and which topics the members subscribe to (consumer protocol). */
-function membership(d: GroupDescription | undefined) {
-  const owners = new Map<string, string>();
-  const subscribed = new Set<string>();
-  for (const m of d?.members ?? []) {
-    const id = m.memberId.startsWith(`${m.clientId}-`) ? m.memberId.slice(m.clientId.length + 1) : m.memberId;
-    const label = `${m.clientId}@${m.clientHost.replace(/^\//, '')} (${id.slice(0, 8)})`;
-    try {
-      const a = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
-      for (const [topic, ps] of Object.entries(a?.assignment ?? {}))
-        for (const p of ps) owners.set(`${topic}/${p}`, label);
-    } catch {
-      // Not the consumer protocol's encoding: no assignment to show.
-    }
-    try {
-      for (const t of AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? [])
-        subscribed.add(t);
-    } catch {
-      // Same.
-    }
+/** The groups to report (pure): one by name, or the shown kinds plus the platform's known ones. */
+function selectGroups(
+  listed: readonly { groupId: string; protocolType: string }[],
+  o: ReadLagOptions,
+): { selected: SelectedGroup[]; hidden: LagReport['hidden'] } {
+  const classified = listed.map((g) => ({ groupId: g.groupId, kind: groupKind(g.groupId, g.protocolType) }));
+  const hidden: LagReport['hidden'] = {};
+  if (o.group !== undefined) {
+    const named = classified.find((g) => g.groupId === o.group) ?? {
+      groupId: o.group,
+      kind: groupKind(o.group),
+    };
+    return { selected: [named], hidden };
   }
-  return { owners, subscribed: [...subscribed] };
+  const all = [...classified];
+  for (const name of o.known ?? []) {
+    if (!all.some((g) => g.groupId === name)) all.push({ groupId: name, kind: 'group' });
+  }
+  const selected = all.filter((g) => o.all || shownGroupKinds.has(g.kind));
+  for (const g of all) if (!selected.includes(g)) hidden[g.kind] = (hidden[g.kind] ?? 0) + 1;
+  selected.sort((a, b) => a.groupId.localeCompare(b.groupId));
+  return { selected, hidden };
+}
+
+/** Who owns which partition (`topic/partition` → `client-id@host (member)`). */
+function ownersOf(d: GroupDescription | undefined): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const m of d?.members ?? []) {
+    // Classic member ids are `<client-id>-<uuid>`: the uuid's start tells members apart.
+    const id = m.memberId.startsWith(`${m.clientId}-`) ? m.memberId.slice(m.clientId.length + 1) : m.memberId;
+    const label = `${m.clientId}@${m.host.replace(/^\//, '')} (${id.slice(0, 8)})`;
+    for (const p of m.assignment) owners.set(`${p.topic}/${p.partition}`, label);
+  }
+  return owners;
 }
 
 const kindNotes: Partial<Record<GroupKind, string>> = {
@@ -205,8 +206,8 @@ export function formatLag(report: LagReport, { details = true }: { details?: boo
       const rows = g.partitions.map((p) => [
         p.topic,
         String(p.partition),
-        p.committed ?? '-',
-        p.logEnd ?? '- (topic gone)',
+        p.committed === null ? '-' : String(p.committed),
+        p.logEnd === null ? '- (topic gone)' : String(p.logEnd),
         p.lag === null ? '-' : String(p.lag),
         p.member ?? '-',
       ]);

@@ -10,6 +10,10 @@ const usage = `usage: npm run schemas -- <command>
              subject's level; exits 1 on an incompatible change (for a service's CI)`;
 
 async function main(command: string | undefined): Promise<number> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(usage);
+    return 0;
+  }
   const config = loadConfig(process.env);
   const registry = createSchemaRegistry({ url: config.registry.url });
   if (command === 'register') {

@@ -9,6 +9,10 @@ const usage = `usage: npm run stack:<command>
   stack:env     the connection settings as KEY=value lines: set -a; eval "$(npm run -s stack:env)"`;
 
 async function main(command: string | undefined): Promise<number> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(usage);
+    return 0;
+  }
   const config = loadConfig(process.env);
   const log = (line: string) => console.log(line);
   switch (command) {

@@ -16,17 +16,7 @@ const colors = {
 const prefixColors = ['\x1b[36m', '\x1b[35m', '\x1b[32m', '\x1b[34m', '\x1b[33m', '\x1b[96m'];
 
 // Fields every line carries or that the prefix already says: not repeated after the message.
-const hidden = new Set([
-  'level',
-  'time',
-  'msg',
-  'message',
-  'pid',
-  'hostname',
-  'group',
-  'timestamp',
-  'logger',
-]);
+const hidden = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'group']);
 
 /** Options of {@link formatLogLine}. */
 export interface FormatOptions {
@@ -49,39 +39,44 @@ function render(value: unknown): string {
 
 /**
  * One output line of a child process, readable: `12:00:01.123 notifications │ INFO  msg key=value`.
- * pino JSON lines (and kafkajs's JSON logger) are unpacked; any other line is shown as is.
+ * pino JSON lines are unpacked; any other line (JSON or not) is shown as is.
  */
 export function formatLogLine(name: string, line: string, o: FormatOptions): string {
   const c = (code: string, text: string) => (o.color ? `${code}${text}${colors.reset}` : text);
   const prefix = c(prefixColors[o.index % prefixColors.length]!, name.padEnd(o.width));
-  let parsed: Record<string, unknown> | undefined;
-  if (line.startsWith('{')) {
-    try {
-      parsed = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      parsed = undefined;
-    }
-  }
   const now = new Date();
+  const parsed = pinoLine(line);
   if (!parsed) return `${c(colors.dim, clock(now))} ${prefix} │ ${line}`;
   const t = typeof parsed.time === 'number' ? new Date(parsed.time) : now;
-  const level =
-    typeof parsed.level === 'number'
-      ? (levels[parsed.level] ?? String(parsed.level))
-      : String(parsed.level ?? 'INFO');
-  const levelText = level.toUpperCase().padEnd(5);
+  const level = levels[parsed.level] ?? String(parsed.level);
+  const levelText = level.padEnd(5);
   const painted =
     level === 'ERROR' || level === 'FATAL'
       ? c(colors.red, levelText)
       : level === 'WARN'
         ? c(colors.yellow, levelText)
         : c(colors.dim, levelText);
-  const msg = String(parsed.msg ?? parsed.message ?? '');
+  const msg = String(parsed.msg ?? '');
   const extra = Object.entries(parsed)
     .filter(([k, v]) => !hidden.has(k) && v !== undefined)
     .map(([k, v]) => `${k}=${render(v)}`)
     .join(' ');
   return `${c(colors.dim, clock(t))} ${prefix} │ ${painted} ${msg}${extra ? ` ${c(colors.dim, extra)}` : ''}`;
+}
+
+/** A pino JSON line (an object with a numeric level), or undefined. */
+function pinoLine(line: string): (Record<string, unknown> & { level: number }) | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as unknown;
+    return parsed !== null &&
+      typeof parsed === 'object' &&
+      typeof (parsed as { level?: unknown }).level === 'number'
+      ? (parsed as Record<string, unknown> & { level: number })
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function clock(d: Date): string {

@@ -29,7 +29,8 @@ describe('npm start', () => {
       abort: () => (child.exitCode !== null ? `npm start exited: ${out}` : undefined),
     });
     expect(out).toContain('[setup] migrations:');
-    expect(out).toMatch(/cache-invalidation │ INFO {2}joined group/);
+    // The member's own log, through the prefixing formatter: it joined and owns partitions.
+    expect(out).toMatch(/cache-invalidation │ INFO {2}partitions assigned /);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(out).toContain('[start] all processes stopped');

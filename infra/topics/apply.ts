@@ -1,5 +1,4 @@
-import type { Admin } from 'kafkajs';
-import { ConfigResourceTypes } from '../../core/kafka.ts';
+import type { KafkaAdmin } from '../../core/kafka/index.ts';
 import { type ActualTopic, describeChange, planTopics, type TopicChange } from './plan.ts';
 import type { TopicSpec } from './topics.ts';
 
@@ -12,21 +11,21 @@ export interface ApplyTopicsOptions {
   log?: (line: string) => void;
 }
 
-/** Reads the declared topics' partition counts and configs from the cluster. */
-export async function readTopics(admin: Admin, names: readonly string[]): Promise<ActualTopic[]> {
-  const existing = new Set(await admin.listTopics());
-  const present = names.filter((n) => existing.has(n));
-  if (present.length === 0) return [];
-  const { topics } = await admin.fetchTopicMetadata({ topics: present });
-  const { resources } = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-  });
-  return topics.map((t) => {
-    const r = resources.find((x) => x.resourceName === t.name);
-    const config = Object.fromEntries((r?.configEntries ?? []).map((e) => [e.configName, e.configValue]));
-    return { name: t.name, partitions: t.partitions.length, config };
-  });
+/**
+ * Reads the declared topics' partition counts and settings from the cluster: every setting
+ * with a value, whether set on the topic or inherited, as that is what the topic runs with.
+ */
+export async function readTopics(admin: KafkaAdmin, names: readonly string[]): Promise<ActualTopic[]> {
+  const described = await admin.describeTopics(names);
+  return Promise.all(
+    described.map(async (t) => {
+      const entries = await admin.topicConfigs(t.topic);
+      const config = Object.fromEntries(
+        entries.flatMap((e) => (e.value === null ? [] : [[e.name, e.value]])),
+      );
+      return { name: t.topic, partitions: t.partitions, config };
+    }),
+  );
 }
 
 /**
@@ -36,7 +35,7 @@ export async function readTopics(admin: Admin, names: readonly string[]): Promis
  * @returns the changes found (applied unless dryRun; refused ones included).
  */
 export async function applyTopics(
-  admin: Admin,
+  admin: KafkaAdmin,
   declared: readonly TopicSpec[],
   { dryRun = false, allowRepartition = false, log = () => {} }: ApplyTopicsOptions = {},
 ): Promise<TopicChange[]> {
@@ -53,34 +52,24 @@ export async function applyTopics(
 
   const creates = changes.flatMap((c) => (c.kind === 'create' ? [c.topic] : []));
   if (creates.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: creates.map((t) => ({
+    await admin.createTopics(
+      creates.map((t) => ({
         topic: t.name,
-        numPartitions: t.partitions,
+        partitions: t.partitions,
         replicationFactor: t.replicationFactor,
-        configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+        configs: t.config,
       })),
-    });
+    );
   }
-  const drifted = new Set(changes.flatMap((c) => (c.kind === 'alter-config' ? [c.topic] : [])));
-  if (drifted.size > 0) {
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: [...drifted].map((name) => {
-        // alterConfigs replaces the whole set: keep the declared keys together.
-        const spec = declared.find((t) => t.name === name)!;
-        return {
-          type: ConfigResourceTypes.TOPIC,
-          name,
-          configEntries: Object.entries(spec.config).map(([n, value]) => ({ name: n, value })),
-        };
-      }),
-    });
+  // Settings are set incrementally: only the drifted keys change, the topic's others stay.
+  const drifted = new Map<string, Record<string, string>>();
+  for (const c of changes) {
+    if (c.kind === 'alter-config') drifted.set(c.topic, { ...drifted.get(c.topic), [c.key]: c.to });
   }
-  const grow = changes.flatMap((c) =>
-    c.kind === 'add-partitions' && (!c.keyed || allowRepartition) ? [{ topic: c.topic, count: c.to }] : [],
-  );
-  if (grow.length > 0) await admin.createPartitions({ topicPartitions: grow });
+  for (const [topic, configs] of drifted) await admin.setTopicConfigs(topic, configs);
+  for (const c of changes) {
+    if (c.kind === 'add-partitions' && (!c.keyed || allowRepartition))
+      await admin.createPartitions(c.topic, c.to);
+  }
   return changes;
 }

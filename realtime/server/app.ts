@@ -30,6 +30,8 @@ export interface AppDeps {
   ready: () => Promise<boolean>;
   isReady: () => boolean;
   isDraining: () => boolean;
+  /** What the live read is waiting out (Kafka unreachable, a restart); undefined while it reads. */
+  kafkaDegraded: () => string | undefined;
 }
 
 const statusOf: Record<string, 400 | 401 | 403> = {
@@ -149,7 +151,13 @@ export function createApp(deps: AppDeps) {
 
   app.get('/health', (c) => {
     const state = deps.isDraining() ? 'draining' : deps.isReady() ? 'ok' : 'starting';
-    return c.json({ status: state, node: deps.nodeId, connections: hub.size }, state === 'ok' ? 200 : 503);
+    // Still 200 while Kafka is waited out: the node keeps its streams (heartbeats, resumes from
+    // memory), and every other node is most likely waiting for the same cluster.
+    const kafka = deps.kafkaDegraded() ?? 'ok';
+    return c.json(
+      { status: state, node: deps.nodeId, connections: hub.size, kafka },
+      state === 'ok' ? 200 : 503,
+    );
   });
 
   app.get('/metrics', async (c) => {

@@ -15,7 +15,7 @@ export type DisconnectReason = (typeof DisconnectReason)[keyof typeof Disconnect
 export interface PendingEvent {
   topic: string;
   partition: number;
-  offset: number;
+  offset: bigint;
   frame: string;
 }
 
@@ -55,7 +55,7 @@ export class SseConnection {
    * Topic → per-partition offsets the client already has beyond this node's position (its
    * token came from a node further ahead). Live records below them are skipped. Usually unset.
    */
-  floor: Map<string, number[]> | undefined;
+  floor: Map<string, bigint[]> | undefined;
   /** Dispatch counter of the last record handed to this connection (one delivery per record). */
   seen = 0;
   /** Position stamp and time of the last `id:` written (see the hub's checkpoints). */

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
+import { createKafka } from '../../core/kafka/index.ts';
 import { waitFor } from '../../core/wait.ts';
 import { createEventWriter } from '../../test/realtime-events.ts';
 import { openSse, type SseReader } from '../../test/sse-reader.ts';
@@ -145,6 +146,14 @@ describe('fan-out', () => {
     for (const e of staff1.events()) expect(e.id).toMatch(/^[A-Za-z0-9_-]+$/);
   });
 
+  it('reads Kafka without joining a consumer group, and says how the read goes in /health', async () => {
+    const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'test-gateway' });
+    const groups = await kafka.withAdmin((admin) => admin.listGroups());
+    expect(groups.filter((g) => g.groupId.includes(gw.nodeId))).toEqual([]);
+    const health = await (await fetch(`http://127.0.0.1:${gw.port}/health`)).json();
+    expect(health).toMatchObject({ status: 'ok', node: gw.nodeId, kafka: 'ok' });
+  });
+
   it('sends heartbeats and a retry hint', async () => {
     const r = await stream(gw, `channels=user:${writer.id('u')}&token=${await token(['user:*'])}`);
     await waitFor(() => r.comments >= 1, { timeoutMs: 10_000, what: 'a heartbeat' });
@@ -209,7 +218,9 @@ describe('resume', () => {
     const garbage = await stream(gw, q, { 'last-event-id': 'garbage!' });
     const old = encodePosition({
       issuedAt: Date.now() - 60 * 60_000,
-      offsets: new Map(['events.booking', 'events.room', 'events.user'].map((x) => [x, Array(12).fill(0)])),
+      offsets: new Map(
+        ['events.booking', 'events.room', 'events.user'].map((x) => [x, Array<bigint>(12).fill(0n)]),
+      ),
     });
     const tooOld = await stream(gw, q, { 'last-event-id': old });
     for (const [r, reason] of [

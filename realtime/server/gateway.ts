@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { createEventDecoder } from '../../consumers/decoder.ts';
-import { createKafka } from '../../core/kafka.ts';
+import { createKafka } from '../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { topics as catalogueTopics } from '../../schemas/index.ts';
 import { createApp } from './app.ts';
@@ -27,22 +27,22 @@ import { checkpointFrame } from './sse-frame.ts';
 export interface Gateway {
   /** The port it listens on (useful with `port: 0`). */
   port: number;
-  /** This node's id; its Kafka groups are `outstream-sse-<nodeId>` and `…-gap`. */
+  /** This node's id (logs, `/health`); the node reads Kafka group-less, so no group bears it. */
   nodeId: string;
   /** Open streams. */
   connections(): number;
   /**
    * Drains and stops: stops accepting, ends every stream with a `disconnect` (reason
    * `draining`) spread over `drainMs` so clients resume elsewhere without a stampede, then
-   * leaves Kafka (deleting the node's groups).
+   * stops reading Kafka.
    */
   close(): Promise<void>;
 }
 
 /**
  * Starts one gateway node: the HTTP server at once (`/health` answers `starting`), then the
- * live feed and the gap reader; streams wait for them. Embeddable (`npm start` runs it beside
- * the consumer groups); `npm run sse` runs it alone.
+ * live feed, from the end of every partition; streams wait for it. Embeddable (`npm start`
+ * runs it beside the consumer groups); `npm run sse` runs it alone.
  *
  * @example
  * const gateway = await startGateway({ ...loadGatewayConfig(process.env).options, logger });
@@ -69,19 +69,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routeRecord = createRecordRouter(
     createEventDecoder(createSchemaRegistry({ url: options.registryUrl })),
     router,
-    (topic, partition, offset, e) => hub.skipped(topic, partition, Number(offset), e),
+    (record, e) => hub.skipped(record.topic, record.partition, record.offset, e),
   );
-  const liveFeed = createLiveFeed({
-    kafka,
-    groupId: `outstream-sse-${nodeId}`,
-    topics,
-    routeRecord,
-    startAt: hub.startAt,
-    positionAt: hub.positionAt,
-    dispatch: hub.dispatch,
-    logger,
-  });
-  const gapReader = createGapReader({ kafka, groupId: `outstream-sse-${nodeId}-gap`, topics, logger });
+  const admin = kafka.admin();
+  const reader = kafka.reader();
+  const liveFeed = createLiveFeed({ reader, admin, topics, routeRecord, positions: hub, logger });
+  const gapReader = createGapReader({ reader, admin, logger });
+  const stopReading = async () => {
+    await Promise.allSettled([liveFeed.stop(), gapReader.stop()]);
+    await Promise.allSettled([reader.close(), admin.close()]);
+  };
   const starter = createStreamStarter({
     hub,
     recent,
@@ -95,7 +92,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let ready = false;
   let draining = false;
-  const started = Promise.all([liveFeed.start(), gapReader.start()]).then(() => {
+  const started = liveFeed.start().then(() => {
     ready = true;
   });
   started.catch((e: unknown) => logger.error({ err: e }, 'gateway could not start reading Kafka'));
@@ -116,6 +113,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         new Promise<boolean>((r) => setTimeout(() => r(false), 10_000).unref()),
       ]).catch(() => false),
     isReady: () => ready,
+    kafkaDegraded: liveFeed.degraded,
     isDraining: () => draining,
   });
 
@@ -146,7 +144,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   } catch (e) {
     clearInterval(tick);
     server.close();
-    await Promise.allSettled([liveFeed.stop(), gapReader.stop()]);
+    await stopReading();
     throw e;
   }
   logger.info({ port, nodeId, host: tunables.host }, 'gateway ready');
@@ -177,7 +175,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         clearInterval(tick);
         server.closeAllConnections();
         await closed;
-        await Promise.allSettled([liveFeed.stop(), gapReader.stop()]);
+        await stopReading();
         logger.info('gateway stopped');
       })();
       return closing;

@@ -26,7 +26,7 @@ export interface HubOptions {
 export function createHub(options: HubOptions) {
   const { recent, metrics, logger } = options;
   /** Topic → next offset per partition. */
-  const positions = new Map<string, number[]>();
+  const positions = new Map<string, bigint[]>();
   /** Topic → number of records dispatched (drives checkpoints). */
   const topicStamps = new Map<string, number>();
   const connections = new Set<SseConnection>();
@@ -41,12 +41,12 @@ export function createHub(options: HubOptions) {
   }
 
   /** The node's position over `topics`, raised to the connection's floor where it has one. */
-  function positionOf(conn: SseConnection): Map<string, number[]> {
-    const out = new Map<string, number[]>();
+  function positionOf(conn: SseConnection): Map<string, bigint[]> {
+    const out = new Map<string, bigint[]>();
     for (const t of conn.topics) {
       const p = positions.get(t) ?? [];
       const floor = conn.floor?.get(t);
-      out.set(t, floor ? p.map((o, i) => Math.max(o, floor[i] ?? 0)) : p);
+      out.set(t, floor ? p.map((o, i) => max(o, floor[i] ?? 0n)) : p);
     }
     return out;
   }
@@ -69,14 +69,14 @@ export function createHub(options: HubOptions) {
   }
 
   /** Drops floor entries the node has caught up with; true if the record is below the floor. */
-  function belowFloor(conn: SseConnection, topic: string, partition: number, offset: number): boolean {
+  function belowFloor(conn: SseConnection, topic: string, partition: number, offset: bigint): boolean {
     const floor = conn.floor?.get(topic);
     if (!floor) return false;
-    const f = floor[partition] ?? 0;
+    const f = floor[partition] ?? 0n;
     if (offset < f) return true;
     if (
       conn.floor &&
-      [...conn.floor].every(([t, list]) => list.every((o, i) => o <= (positions.get(t)?.[i] ?? 0)))
+      [...conn.floor].every(([t, list]) => list.every((o, i) => o <= (positions.get(t)?.[i] ?? 0n)))
     ) {
       conn.floor = undefined;
     }
@@ -85,7 +85,7 @@ export function createHub(options: HubOptions) {
 
   return {
     /** Sets where the node starts reading a partition (before dispatching any of its records). */
-    startAt(topic: string, partition: number, offset: number): void {
+    startAt(topic: string, partition: number, offset: bigint): void {
       let list = positions.get(topic);
       if (!list) {
         list = [];
@@ -96,7 +96,7 @@ export function createHub(options: HubOptions) {
     },
 
     /** The next offset the node will dispatch in a partition, if it reads it. */
-    positionAt(topic: string, partition: number): number | undefined {
+    positionAt(topic: string, partition: number): bigint | undefined {
       return positions.get(topic)?.[partition];
     },
 
@@ -106,7 +106,7 @@ export function createHub(options: HubOptions) {
     },
 
     /** A copy of the node's position over the given topics (the handover point of a resume). */
-    snapshot(topics: readonly string[]): Map<string, number[]> {
+    snapshot(topics: readonly string[]): Map<string, bigint[]> {
       return new Map(topics.map((t) => [t, [...(positions.get(t) ?? [])]]));
     },
 
@@ -117,7 +117,7 @@ export function createHub(options: HubOptions) {
     dispatch(record: RoutedRecord): void {
       const list = positions.get(record.topic);
       if (!list || list[record.partition] === undefined || record.offset < list[record.partition]!) return;
-      list[record.partition] = record.offset + 1;
+      list[record.partition] = record.offset + 1n;
       topicStamps.set(record.topic, (topicStamps.get(record.topic) ?? 0) + 1);
       version++;
       recent.push(record);
@@ -234,11 +234,13 @@ export function createHub(options: HubOptions) {
     },
 
     /** Logs the dispatch of a record that could not be decoded (poison): it is skipped. */
-    skipped(topic: string, partition: number, offset: number, error: unknown): void {
-      logger.error({ topic, partition, offset, err: error }, 'undecodable record skipped');
+    skipped(topic: string, partition: number, offset: bigint, error: unknown): void {
+      logger.error({ topic, partition, offset: String(offset), err: error }, 'undecodable record skipped');
     },
   };
 }
 
 /** The hub {@link createHub} returns. */
 export type Hub = ReturnType<typeof createHub>;
+
+const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { KafkaOptions } from '../../core/kafka.ts';
+import type { KafkaOptions } from '../../core/kafka/index.ts';
 import type { AuthOptions } from './auth.ts';
 
 /** Tunables of a gateway node; every one has a default in {@link gatewayDefaults}. */

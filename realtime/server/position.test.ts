@@ -5,8 +5,8 @@ import { decodePosition, encodePosition } from './position.ts';
 describe('position tokens', () => {
   it('round-trips offsets (large ones too) with second precision', () => {
     const offsets = new Map([
-      ['events.booking', [0, 5, 1_000_000, 2 ** 40, 7]],
-      ['other-topic', [3]],
+      ['events.booking', [0n, 5n, 1_000_000n, 2n ** 40n, 7n, 2n ** 60n]],
+      ['other-topic', [3n]],
       ['events.room', []],
     ]);
     const issuedAt = 1_780_000_000_123;
@@ -15,8 +15,19 @@ describe('position tokens', () => {
     expect(decoded.offsets).toEqual(offsets);
   });
 
+  it('reads tokens issued before offsets became bigint (same bytes)', () => {
+    const offsets = new Map([
+      ['events.booking', [12n, 0n, 300_000n, 7n]],
+      ['events.room', [5n]],
+      ['other', []],
+    ]);
+    const issued = 'AYDK4tAGAw9ib29raW5nBAAMAOCnEgcJcm9vbQEFAApvdGhlcgAA';
+    expect(decodePosition(issued)).toEqual({ issuedAt: 1_780_000_000_000, offsets });
+    expect(encodePosition({ issuedAt: 1_780_000_000_000, offsets })).toBe(issued);
+  });
+
   it('is compact and URL-safe', () => {
-    const busy = Array.from({ length: 12 }, (_, i) => 1_000_000 + i * 37);
+    const busy = Array.from({ length: 12 }, (_, i) => 1_000_000n + BigInt(i * 37));
     const token = encodePosition({
       issuedAt: Date.now(),
       offsets: new Map([
@@ -30,7 +41,7 @@ describe('position tokens', () => {
   });
 
   it('rejects garbage with a typed error', () => {
-    const good = encodePosition({ issuedAt: Date.now(), offsets: new Map([['events.user', [1, 2]]]) });
+    const good = encodePosition({ issuedAt: Date.now(), offsets: new Map([['events.user', [1n, 2n]]]) });
     for (const bad of ['', 'not a token!', 'AAAA', good.slice(0, -2), `${good}AA`, 'Ag']) {
       let error: unknown;
       try {

@@ -9,11 +9,12 @@ export interface Position {
   /** When the position was issued (ms since epoch; encoded with second precision). */
   issuedAt: number;
   /** Topic → next offset per partition (index = partition number). */
-  offsets: ReadonlyMap<string, readonly number[]>;
+  offsets: ReadonlyMap<string, readonly bigint[]>;
 }
 
 const version = 1;
 const prefix = 'events.';
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * Encodes a position as a compact opaque token (base64url): a version byte, the issue time,
@@ -31,7 +32,8 @@ export function encodePosition(position: Position): string {
     varint(bytes, name.length * 2 + (short ? 1 : 0));
     for (const b of name) bytes.push(b);
     varint(bytes, offsets.length);
-    const base = offsets.length === 0 ? 0 : Math.min(...offsets);
+    let base = offsets[0] ?? 0n;
+    for (const o of offsets) if (o < base) base = o;
     varint(bytes, base);
     for (const o of offsets) varint(bytes, o - base);
   }
@@ -47,23 +49,25 @@ export function decodePosition(token: string): Position {
   if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) throw new InvalidPositionError('not a base64url token');
   const bytes = Buffer.from(token, 'base64url');
   let at = 0;
-  const read = (): number => {
-    let n = 0;
-    let scale = 1;
+  // Offsets are read as bigint, counts and lengths as numbers; a varint has at most 9 bytes.
+  const readBig = (): bigint => {
+    let n = 0n;
+    let shift = 0n;
     for (;;) {
       if (at >= bytes.length) throw new InvalidPositionError('truncated');
       const b = bytes[at++]!;
-      n += (b & 0x7f) * scale;
+      n += BigInt(b & 0x7f) << shift;
       if (b < 0x80) return n;
-      scale *= 128;
-      if (scale > 2 ** 56) throw new InvalidPositionError('number too large');
+      shift += 7n;
+      if (shift > 56n) throw new InvalidPositionError('number too large');
     }
   };
+  const read = (): number => Number(readBig());
   if (bytes[at++] !== version) throw new InvalidPositionError('unknown version');
   const issuedAt = read() * 1000;
   const topicCount = read();
   if (topicCount > 1000) throw new InvalidPositionError('too many topics');
-  const offsets = new Map<string, number[]>();
+  const offsets = new Map<string, bigint[]>();
   for (let t = 0; t < topicCount; t++) {
     const nameHeader = read();
     const length = Math.floor(nameHeader / 2);
@@ -72,16 +76,30 @@ export function decodePosition(token: string): Position {
     at += length;
     const partitions = read();
     if (partitions > 100_000) throw new InvalidPositionError('too many partitions');
-    const base = read();
-    const list: number[] = [];
-    for (let p = 0; p < partitions; p++) list.push(base + read());
+    const base = readBig();
+    const list: bigint[] = [];
+    for (let p = 0; p < partitions; p++) list.push(base + readBig());
     offsets.set(nameHeader % 2 === 1 ? `${prefix}${name}` : name, list);
   }
   if (at !== bytes.length) throw new InvalidPositionError('trailing bytes');
   return { issuedAt, offsets };
 }
 
-function varint(out: number[], value: number): void {
+function varint(out: number[], value: number | bigint): void {
+  if (typeof value === 'bigint') {
+    if (value < 0n) throw new RangeError(`cannot encode ${value}`);
+    // Offsets are far below 2^53 in practice: the number path is the fast one.
+    if (value > maxSafe) {
+      let n = value;
+      while (n >= 0x80n) {
+        out.push(Number(n & 0x7fn) | 0x80);
+        n >>= 7n;
+      }
+      out.push(Number(n));
+      return;
+    }
+    value = Number(value);
+  }
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`cannot encode ${value}`);
   let n = value;
   while (n >= 0x80) {

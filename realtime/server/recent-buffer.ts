@@ -4,8 +4,8 @@ import type { RoutedRecord } from './router.ts';
 export interface Range {
   topic: string;
   partition: number;
-  from: number;
-  to: number;
+  from: bigint;
+  to: bigint;
 }
 
 /**
@@ -21,7 +21,7 @@ export class RecentBuffer {
   private head = 0;
   private size = 0;
   /** Topic → per-partition lowest offset the buffer still covers. */
-  private readonly coveredFrom = new Map<string, number[]>();
+  private readonly coveredFrom = new Map<string, bigint[]>();
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -29,7 +29,7 @@ export class RecentBuffer {
   }
 
   /** Declares where the node started reading a partition: the buffer covers it from there. */
-  startAt(topic: string, partition: number, offset: number): void {
+  startAt(topic: string, partition: number, offset: bigint): void {
     let list = this.coveredFrom.get(topic);
     if (!list) {
       list = [];
@@ -40,13 +40,13 @@ export class RecentBuffer {
 
   push(record: RoutedRecord): void {
     if (this.capacity === 0) {
-      this.startAt(record.topic, record.partition, record.offset + 1);
+      this.startAt(record.topic, record.partition, record.offset + 1n);
       return;
     }
     const slot = (this.head + this.size) % this.capacity;
     if (this.size === this.capacity) {
       const evicted = this.ring[this.head]!;
-      this.startAt(evicted.topic, evicted.partition, evicted.offset + 1);
+      this.startAt(evicted.topic, evicted.partition, evicted.offset + 1n);
       this.head = (this.head + 1) % this.capacity;
     } else {
       this.size++;

@@ -46,7 +46,7 @@ export interface StreamStarterOptions {
 export function createStreamStarter(o: StreamStarterOptions) {
   const { hub, metrics } = o;
 
-  function reset(conn: SseConnection, p0: Map<string, number[]>, reason: ResetReason, message: string): void {
+  function reset(conn: SseConnection, p0: Map<string, bigint[]>, reason: ResetReason, message: string): void {
     metrics.resets.inc({ reason });
     conn.floor = undefined;
     o.logger.info({ conn: conn.id, reason }, 'resume reset');
@@ -55,7 +55,7 @@ export function createStreamStarter(o: StreamStarterOptions) {
     hub.goLive(conn);
   }
 
-  async function resume(conn: SseConnection, token: string, p0: Map<string, number[]>): Promise<void> {
+  async function resume(conn: SseConnection, token: string, p0: Map<string, bigint[]>): Promise<void> {
     let position: Position;
     try {
       position = decodePosition(token);
@@ -71,8 +71,8 @@ export function createStreamStarter(o: StreamStarterOptions) {
       );
     }
     const ranges: Range[] = [];
-    const floor = new Map<string, number[]>();
-    let total = 0;
+    const floor = new Map<string, bigint[]>();
+    let total = 0n;
     for (const [topic, now] of p0) {
       const then = position.offsets.get(topic);
       if (!then) {
@@ -106,7 +106,7 @@ export function createStreamStarter(o: StreamStarterOptions) {
         }
       }
     }
-    if (total > o.maxReplayRecords) {
+    if (total > BigInt(o.maxReplayRecords)) {
       return reset(
         conn,
         p0,
@@ -142,7 +142,7 @@ export function createStreamStarter(o: StreamStarterOptions) {
           );
         }
         const routed: RoutedRecord[] = [];
-        for (const r of raw) routed.push(await o.routeRecord(r.topic, r.partition, r.message));
+        for (const r of raw) routed.push(await o.routeRecord(r));
         records = mergeByTime(routed);
       } catch (e) {
         if (!conn.open) return;
@@ -154,7 +154,8 @@ export function createStreamStarter(o: StreamStarterOptions) {
     const cursor = new Map([...p0.keys()].map((t) => [t, [...position.offsets.get(t)!]]));
     for (const rec of records) {
       const list = cursor.get(rec.topic)!;
-      list[rec.partition] = Math.max(list[rec.partition]!, rec.offset + 1);
+      const next = rec.offset + 1n;
+      if (next > list[rec.partition]!) list[rec.partition] = next;
       const d = rec.deliveries.find((x) => conn.channels.has(x.channel));
       if (!d) continue;
       const frame = eventFrame(encodePosition({ issuedAt: Date.now(), offsets: cursor }), rec.type, d.data);
@@ -166,14 +167,14 @@ export function createStreamStarter(o: StreamStarterOptions) {
   }
 
   async function belowLogStart(ranges: readonly Range[]): Promise<boolean> {
-    const starts = new Map<string, number[]>();
+    const starts = new Map<string, bigint[]>();
     for (const r of ranges) {
       let low = starts.get(r.topic);
       if (!low) {
         low = await o.gapReader.logStart(r.topic);
         starts.set(r.topic, low);
       }
-      if (r.from < (low[r.partition] ?? 0)) return true;
+      if (r.from < (low[r.partition] ?? 0n)) return true;
     }
     return false;
   }

@@ -13,7 +13,7 @@ function event<K extends EventType>(type: K, payload: object = {}): AnyEvent {
     actor: 'user:42',
     trace: null,
     payload: { ...samples[type], ...payload },
-    kafka: { topic: `events.${type.split('.')[0]}`, partition: 0, offset: '1', timestamp: 0 },
+    kafka: { topic: `events.${type.split('.')[0]}`, partition: 0, offset: 1n, timestamp: 0 },
   } as AnyEvent;
 }
 

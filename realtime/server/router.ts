@@ -89,7 +89,7 @@ export type Router = ReturnType<typeof createRouter>;
 export interface RoutedRecord {
   topic: string;
   partition: number;
-  offset: number;
+  offset: bigint;
   /** Kafka record timestamp (ms): when Connect wrote it, shortly after the commit. */
   timestamp: number;
   /** The event type (SSE `event:`); empty for a record that could not be decoded. */

@@ -2,13 +2,13 @@
  * A consumer process for the crash test (`crash.int.test.ts`), started with
  * `node crash-consumer.ts` and killed with SIGKILL. Every delivery of an event of the run is
  * recorded in `consumer_test_deliveries`; its effect goes to `consumer_test_effects` through
- * `processOnce`, exactly once. Prints `ready` once it has joined the group.
+ * `processOnce`, exactly once. Prints `ready` once it has joined the group (`start()` resolved: its partitions' positions are committed).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from '../../../core/config.ts';
-import { createKafka } from '../../../core/kafka.ts';
+import { createKafka } from '../../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../../core/schema-registry.ts';
 import type { EventOf } from '../../../schemas/index.ts';
 import { defineConsumer } from '../define-consumer.ts';
@@ -40,7 +40,11 @@ const consumer = defineConsumer({
   registry: createSchemaRegistry({ url: config.registry.url }),
   logger: pino({ level: 'warn' }),
   inFlight: 8,
-  kafkaConsumer: { sessionTimeout: 6_000, rebalanceTimeout: 10_000, heartbeatInterval: 500 },
+  protocol: 'classic',
+  sessionTimeoutMs: 6_000,
+  rebalanceTimeoutMs: 10_000,
+  heartbeatIntervalMs: 500,
+  drainTimeoutMs: 5_000,
   handlers: { 'booking.created': handle, 'booking.confirmed': handle },
 });
 await consumer.start();

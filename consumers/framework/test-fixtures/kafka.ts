@@ -1,34 +1,35 @@
-import type { Admin, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { v7 as uuidv7 } from 'uuid';
 import { envelopeHeaders } from '../../../connect/outbox-connector.ts';
+import {
+  type KafkaAdmin,
+  type KafkaClient,
+  type KafkaRecord,
+  type ProducerRecord,
+  readAll,
+} from '../../../core/kafka/index.ts';
 import { waitFor } from '../../../core/wait.ts';
 import { catalogue, type Events, type EventType, encodePayload, frame } from '../../../schemas/index.ts';
 import { resetGroupToEnd } from '../group-offsets.ts';
 
-/** Runs `work` with a connected admin client. */
-export async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.disconnect();
-  }
+/** A record to produce to a topic the caller names. */
+export type TestMessage = Omit<ProducerRecord, 'topic'>;
+
+/** Runs `work` with an admin that is closed afterwards. */
+export function withAdmin<T>(kafka: KafkaClient, work: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
+  return kafka.withAdmin(work);
 }
 
 /** Creates a topic (brokers do not auto-create) and waits for its leaders. */
-export async function createTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
-  await withAdmin(kafka, (admin) =>
-    admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] }),
-  );
+export async function createTopic(kafka: KafkaClient, topic: string, partitions: number): Promise<void> {
+  await kafka.withAdmin((admin) => admin.createTopics([{ topic, partitions, replicationFactor: 1 }]));
 }
 
 /** Deletes topics, ignoring the ones that do not exist. */
-export async function deleteTopics(kafka: Kafka, topics: readonly string[]): Promise<void> {
-  await withAdmin(kafka, async (admin) => {
-    const existing = new Set(await admin.listTopics());
+export async function deleteTopics(kafka: KafkaClient, topics: readonly string[]): Promise<void> {
+  await kafka.withAdmin(async (admin) => {
+    const existing = new Set((await admin.describeTopics(topics)).map((t) => t.topic));
     const doomed = topics.filter((t) => existing.has(t));
-    if (doomed.length > 0) await admin.deleteTopics({ topics: doomed });
+    if (doomed.length > 0) await admin.deleteTopics(doomed);
   });
 }
 
@@ -36,7 +37,11 @@ export async function deleteTopics(kafka: Kafka, topics: readonly string[]): Pro
  * Commits the current end of `topics` for a new `group`, so that its consumer starts exactly
  * "from now": nothing produced after this call resolves is missed, nothing older is read.
  */
-export async function startGroupAtEnd(kafka: Kafka, group: string, topics: readonly string[]): Promise<void> {
+export async function startGroupAtEnd(
+  kafka: KafkaClient,
+  group: string,
+  topics: readonly string[],
+): Promise<void> {
   await resetGroupToEnd(kafka, group, topics);
 }
 
@@ -48,7 +53,7 @@ export function eventMessage<K extends EventType>(
   payload: Events[K],
   schemaId: number,
   { eventId = uuidv7(), occurredAt = new Date() }: { eventId?: string; occurredAt?: Date } = {},
-): Message {
+): TestMessage & { headers: Record<string, string> } {
   return {
     key: aggregateId,
     value: frame(schemaId, encodePayload(type, payload)),
@@ -78,86 +83,76 @@ export function envelope(
 
 /** Produces messages to a topic in chunks (acks from all replicas). */
 export async function produce(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topic: string,
-  messages: readonly Message[],
+  messages: readonly TestMessage[],
   chunk = 1000,
 ): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  const producer = kafka.producer();
   try {
     for (let i = 0; i < messages.length; i += chunk) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + chunk) });
+      await producer.send(messages.slice(i, i + chunk).map((m) => ({ ...m, topic })));
     }
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 }
 
-/** Reads a whole (small) topic from the beginning until `count` records arrived. */
+/** A record as {@link readTopic} returns it: text key and headers (null headers left out). */
+export interface ReadRecord {
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  partition: number;
+  offset: bigint;
+}
+
+/** Reads a whole (small) topic from the beginning, waiting until it holds `count` records. */
 export async function readTopic(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topic: string,
   count: number,
   timeoutMs = 60_000,
-): Promise<
-  { key: string | null; value: Buffer | null; headers: Record<string, string>; partition: number }[]
-> {
-  const out: {
-    key: string | null;
-    value: Buffer | null;
-    headers: Record<string, string>;
-    partition: number;
-  }[] = [];
-  const consumer = kafka.consumer({ groupId: `test-read-${uuidv7()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) {
-          const last = Array.isArray(v) ? v.at(-1) : v;
-          if (last !== undefined && last !== null) headers[k] = last.toString();
-        }
-        out.push({ key: message.key?.toString() ?? null, value: message.value, headers, partition });
-      },
-    });
-    await waitFor(() => out.length >= count, {
-      timeoutMs,
-      intervalMs: 50,
-      what: `${count} records on ${topic}`,
-    });
-    return out;
-  } finally {
-    await consumer.disconnect();
-  }
+): Promise<ReadRecord[]> {
+  const bounds = await waitFor(
+    async () => {
+      const b = await kafka.withAdmin((admin) => admin.partitionBounds(topic)).catch(() => []);
+      return b.reduce((n, p) => n + Number(p.high - p.low), 0) >= count ? b : undefined;
+    },
+    { timeoutMs, intervalMs: 50, what: `${count} records on ${topic}` },
+  );
+  const records = await readAll(kafka, {
+    ranges: bounds.map((b) => ({ topic, partition: b.partition, from: b.low, to: b.high })),
+    timeoutMs,
+  });
+  return records.map((r) => ({
+    key: r.key?.toString() ?? null,
+    value: r.value,
+    headers: textHeaders(r),
+    partition: r.partition,
+    offset: r.offset,
+  }));
 }
 
-/**
- * The record at `topic`/`partition`/`offset` as kafkajs decodes it, headers untouched (a
- * header Debezium made from a NULL column keeps its null value here).
- */
+/** A record's non-null headers as text. */
+export function textHeaders(record: KafkaRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of record.headers) if (value !== null) out[name] = value.toString();
+  return out;
+}
+
+/** The record at `topic`/`partition`/`offset`, headers untouched (null ones stay null). */
 export async function recordAt(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topic: string,
   partition: number,
-  offset: string,
+  offset: bigint,
   timeoutMs = 60_000,
-): Promise<KafkaMessage> {
-  let found: KafkaMessage | undefined;
-  const consumer = kafka.consumer({ groupId: `test-record-at-${uuidv7()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: false });
-    await consumer.run({
-      eachMessage: async (p) => {
-        if (p.partition === partition && p.message.offset === offset) found = p.message;
-      },
-    });
-    consumer.seek({ topic, partition, offset });
-    return await waitFor(() => found, { timeoutMs, what: `record ${topic}/${partition}@${offset}` });
-  } finally {
-    await consumer.disconnect();
-  }
+): Promise<KafkaRecord> {
+  const [record] = await readAll(kafka, {
+    ranges: [{ topic, partition, from: offset, to: offset + 1n }],
+    timeoutMs,
+  });
+  if (!record || record.offset !== offset) throw new Error(`no record ${topic}/${partition}@${offset}`);
+  return record;
 }

@@ -7,10 +7,13 @@ import {
 import { ErrorCode, OutstreamError } from '../../errors.ts';
 import type { KafkaAdmin } from '../port.ts';
 import type { GroupDescription, PartitionOffset, TopicPartition } from '../types.ts';
+import { describeConsumerGroup } from './describe-consumer-group.ts';
 import { baseOptions, type ConnectionOptions, call } from './options.ts';
 
 // States in which a group has no member whose commits would overwrite ours.
 const idleStates = new Set(['EMPTY', 'DEAD', 'Empty', 'Dead']);
+// Both protocols' groups (platformatic lists the classic ones only unless told).
+const groupTypes = ['classic', 'consumer'];
 const earliest = -2n;
 const latest = -1n;
 
@@ -60,10 +63,9 @@ export function createAdmin(o: ConnectionOptions): KafkaAdmin {
         const metadata = await call('wait for leaders', () =>
           admin().metadata({ topics: names, forceUpdate: true }),
         );
-        const led = names.every((n) => {
-          const t = metadata.topics.get(n);
-          return t !== undefined && t.partitions.every((p) => p.leader >= 0);
-        });
+        const led = names.every(
+          (n) => metadata.topics.get(n)?.partitions.every((p) => p.leader >= 0) ?? false,
+        );
         if (led || Date.now() > deadline) return;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -136,6 +138,13 @@ export function createAdmin(o: ConnectionOptions): KafkaAdmin {
     },
 
     async committedOffsets(groupId, topics) {
+      if (topics === undefined) {
+        // OffsetFetch without topics: every partition the group committed on.
+        const [all] = await call(`committed offsets of ${groupId}`, () =>
+          admin().listConsumerGroupOffsets({ groups: [groupId] }),
+        );
+        return committedOf(all);
+      }
       if (topics.length === 0) return [];
       const existing = new Set(await self.listTopics());
       const wanted = topics.filter((t) => existing.has(t));
@@ -157,11 +166,7 @@ export function createAdmin(o: ConnectionOptions): KafkaAdmin {
           ],
         }),
       );
-      return (group?.topics ?? []).flatMap((t) =>
-        t.partitions
-          .filter((p) => p.committedOffset >= 0n)
-          .map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset })),
-      );
+      return committedOf(group);
     },
 
     async setGroupOffsets(groupId, offsets) {
@@ -188,7 +193,7 @@ export function createAdmin(o: ConnectionOptions): KafkaAdmin {
     },
 
     async listGroups() {
-      const groups = await call('list groups', () => admin().listGroups());
+      const groups = await call('list groups', () => admin().listGroups({ types: groupTypes }));
       return [...groups.values()]
         .map((g) => ({ groupId: g.id, protocolType: g.protocolType, state: String(g.state) }))
         .sort((a, b) => a.groupId.localeCompare(b.groupId));
@@ -196,8 +201,24 @@ export function createAdmin(o: ConnectionOptions): KafkaAdmin {
 
     async describeGroups(groupIds) {
       if (groupIds.length === 0) return [];
-      const groups = await call('describe groups', () => admin().describeGroups({ groups: [...groupIds] }));
+      const listed = await call('list groups', () => admin().listGroups({ types: groupTypes }));
       const out: GroupDescription[] = [];
+      const classic: string[] = [];
+      for (const id of groupIds) {
+        const g = listed.get(id);
+        if (g?.groupType === 'consumer') {
+          // KIP-848 groups: the classic DescribeGroups answers them as unknown.
+          const d = await describeConsumerGroup(o, id);
+          if (d) out.push(d);
+        } else if (g && g.protocolType !== 'consumer' && g.protocolType !== '') {
+          // platformatic decodes every member's metadata as the consumer protocol's, and a
+          // group of another (Connect's workers) makes it throw outside the promise (uncaught):
+          // such a group is described from the listing, without members.
+          out.push({ groupId: id, state: String(g.state), protocolType: g.protocolType, members: [] });
+        } else classic.push(id);
+      }
+      if (classic.length === 0) return out;
+      const groups = await call('describe groups', () => admin().describeGroups({ groups: classic }));
       for (const g of groups.values()) {
         if (String(g.state).toUpperCase() === 'DEAD') continue;
         out.push({
@@ -229,6 +250,17 @@ export function createAdmin(o: ConnectionOptions): KafkaAdmin {
     },
   };
   return self;
+}
+
+/** The commits of an OffsetFetch answer (a partition without one has offset -1). */
+function committedOf(
+  group: Awaited<ReturnType<Admin['listConsumerGroupOffsets']>>[number] | undefined,
+): PartitionOffset[] {
+  return (group?.topics ?? []).flatMap((t) =>
+    t.partitions
+      .filter((p) => p.committedOffset >= 0n)
+      .map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset })),
+  );
 }
 
 /** Sorts offsets by topic, then partition (stable output for commands and tests). */

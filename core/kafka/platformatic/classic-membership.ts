@@ -123,13 +123,17 @@ export function classicMembership(
     degraded: () => joinFailure,
     async close() {
       state = 'closing';
-      await enqueue(async () => {
-        const revoked = owned;
-        owned = [];
-        if (revoked.length > 0) await hooks.revoked(revoked);
-      });
-      await client.close().catch(() => {});
-      state = 'closed';
+      try {
+        await enqueue(async () => {
+          const revoked = owned;
+          owned = [];
+          if (revoked.length > 0) await hooks.revoked(revoked);
+        });
+      } finally {
+        // An owner that failed to finish must not keep the member's connections open.
+        await client.close().catch(() => {});
+        state = 'closed';
+      }
     },
   };
   return { membership, client };

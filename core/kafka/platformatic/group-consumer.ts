@@ -1,6 +1,7 @@
 import type { GroupConsumer, GroupConsumerOptions } from '../port.ts';
 import type { TopicPartition } from '../types.ts';
 import { classicMembership } from './classic-membership.ts';
+import { consumerMembership } from './consumer-membership.ts';
 import { PartitionFetcher } from './fetcher.ts';
 import type { Membership, MembershipHooks } from './membership.ts';
 import type { ConnectionOptions } from './options.ts';
@@ -32,14 +33,12 @@ export function createGroupConsumer(connection: ConnectionOptions, o: GroupConsu
     },
   };
   const protocol = o.protocol ?? 'classic';
-  let membership: Membership;
-  if (protocol === 'classic') {
-    const built = classicMembership(connection, o, hooks);
-    membership = built.membership;
-    fetcher = new PartitionFetcher(built.client, fetcherOptions(o));
-  } else {
-    throw new Error(`group protocol ${protocol}: not available yet`);
-  }
+  const built =
+    protocol === 'classic'
+      ? classicMembership(connection, o, hooks)
+      : consumerMembership(connection, o, hooks);
+  const membership: Membership = built.membership;
+  fetcher = new PartitionFetcher(built.client, fetcherOptions(o));
   const owns = (tp: TopicPartition) =>
     membership.assignment().some((a) => a.topic === tp.topic && a.partition === tp.partition);
 

@@ -28,11 +28,4 @@ export interface Membership {
   close(): Promise<void>;
 }
 
-/** `a` without the partitions of `b` (pure). */
-export function withoutPartitions(
-  a: readonly TopicPartition[],
-  b: readonly TopicPartition[],
-): TopicPartition[] {
-  const drop = new Set(b.map((p) => `${p.topic}\u0000${p.partition}`));
-  return a.filter((p) => !drop.has(`${p.topic}\u0000${p.partition}`));
-}
+export { withoutPartitions } from '../partitions.ts';

@@ -28,7 +28,7 @@ export function createReader(connection: ConnectionOptions): RangeReader {
 
 async function* readRanges(
   connection: ConnectionOptions,
-  { ranges, signal, timeoutMs = 60_000, maxWaitMs = 100 }: ReadOptions,
+  { ranges, signal, timeoutMs = 60_000, maxWaitMs = 100, onDegraded }: ReadOptions,
   open: Set<Consumer>,
 ): AsyncGenerator<RecordBatch> {
   const wanted = new Map<string, ReadRange>();
@@ -48,6 +48,7 @@ async function* readRanges(
   });
   const bounded = [...wanted.values()].every((r) => r.to !== undefined);
   const deadline = Date.now() + timeoutMs;
+  let degraded: string | undefined;
   try {
     for (const r of wanted.values()) fetcher.seek(r, r.from);
     while (wanted.size > 0 && !signal?.aborted) {
@@ -58,6 +59,10 @@ async function* readRanges(
         });
       }
       const batches = await fetcher.poll(signal);
+      if (fetcher.degraded !== degraded) {
+        degraded = fetcher.degraded;
+        onDegraded?.(degraded);
+      }
       for (const b of batches) {
         const r = wanted.get(key(b));
         if (!r) continue;

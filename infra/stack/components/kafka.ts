@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { LocalPorts, OutstreamConfig } from '../../../core/config.ts';
 import { StackError } from '../../../core/errors.ts';
-import { createKafka, KafkaLogLevel } from '../../../core/kafka.ts';
+import { createKafka } from '../../../core/kafka/index.ts';
 import { resolveJars } from '../maven.ts';
 import { runningPid, startDetached, stopPid } from '../processes.ts';
 import { type ComponentRunner, paths } from './component.ts';
@@ -125,15 +125,13 @@ export const kafka: ComponentRunner = {
   },
 
   async healthy(config) {
-    const admin = createKafka({ ...config.kafka, logLevel: KafkaLogLevel.NOTHING, retries: 0 }).admin();
+    // A broker answers metadata only once it registered with the controller quorum.
     try {
-      await admin.connect();
-      const cluster = await admin.describeCluster();
-      return cluster.brokers.length > 0 && cluster.controller !== null;
+      const kafka = createKafka({ ...config.kafka, retries: 0 });
+      await kafka.withAdmin((admin) => admin.listTopics());
+      return true;
     } catch {
       return false;
-    } finally {
-      await admin.disconnect().catch(() => {});
     }
   },
 

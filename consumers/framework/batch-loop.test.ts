@@ -1,0 +1,296 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KafkaRecord, PartitionOffset, RecordBatch, TopicPartition } from '../../core/kafka/index.ts';
+import { waitFor } from '../../core/wait.ts';
+import { type BatchLoop, type BatchSource, createBatchLoop } from './batch-loop.ts';
+import { createKeyScheduler } from './key-scheduler.ts';
+import type { RecordOutcome, RecordSignals } from './process-record.ts';
+
+const topic = 't';
+const p0 = { topic, partition: 0 };
+const p1 = { topic, partition: 1 };
+
+/** An in-memory batch source: batches are pushed by the test, commits and pauses recorded. */
+function fakeSource() {
+  const queued: RecordBatch[] = [];
+  const commits: PartitionOffset[][] = [];
+  const paused: TopicPartition[] = [];
+  let wake: (() => void) | undefined;
+  const source: BatchSource = {
+    async poll(signal) {
+      if (queued.length === 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 20);
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+      }
+      return queued.splice(0);
+    },
+    async commit(offsets) {
+      commits.push(offsets.map((o) => ({ ...o })));
+    },
+    pause: (ps) => paused.push(...ps),
+  };
+  return {
+    source,
+    commits,
+    paused,
+    push(tp: TopicPartition, records: [offset: number, key: string | null][], nextOffset?: number) {
+      const rs = records.map(([offset, key]) => record(tp, offset, key));
+      const next = nextOffset ?? (records.at(-1)?.[0] ?? 0) + 1;
+      queued.push({ ...tp, records: rs, highWatermark: BigInt(next + 10), nextOffset: BigInt(next) });
+      wake?.();
+    },
+    /** The offsets committed for a partition, in order. */
+    committedOf: (tp: TopicPartition) =>
+      commits.flatMap((c) => c.filter((o) => o.partition === tp.partition).map((o) => o.offset)),
+  };
+}
+
+function record(tp: TopicPartition, offset: number, key: string | null): KafkaRecord {
+  return {
+    ...tp,
+    offset: BigInt(offset),
+    key: key === null ? null : Buffer.from(key),
+    value: null,
+    headers: new Map(),
+    timestamp: 0,
+  };
+}
+
+/** Handlers the test finishes by hand: `finish('0/3')` ends the handler of partition 0, offset 3. */
+function controlledHandlers() {
+  const started: string[] = [];
+  const finished: string[] = [];
+  const gates = new Map<string, { resolve: (o: RecordOutcome) => void; signals: RecordSignals }>();
+  const id = (r: KafkaRecord) => `${r.partition}/${r.offset}`;
+  return {
+    started,
+    finished,
+    signalsOf: (rid: string) => gates.get(rid)?.signals,
+    process(r: KafkaRecord, signals: RecordSignals): Promise<RecordOutcome> {
+      started.push(id(r));
+      return new Promise<RecordOutcome>((resolve) => {
+        gates.set(id(r), { resolve, signals });
+        // A handler told to give up is abandoned (its record is not finished).
+        signals.abort.addEventListener('abort', () => resolve('abandoned'), { once: true });
+      }).then((o) => {
+        if (o !== 'abandoned') finished.push(id(r));
+        return o;
+      });
+    },
+    finish(rid: string) {
+      const gate = gates.get(rid);
+      if (!gate) throw new Error(`${rid} has not started`);
+      gate.resolve('processed');
+    },
+  };
+}
+
+const loops: BatchLoop[] = [];
+afterEach(async () => {
+  await Promise.all(loops.splice(0).map((l) => l.stop()));
+});
+
+function setup(o: { drainTimeoutMs?: number; stopAt?: bigint; inFlight?: number } = {}) {
+  const fake = fakeSource();
+  const handlers = controlledHandlers();
+  const loop = createBatchLoop({
+    source: fake.source,
+    scheduler: createKeyScheduler({ limit: o.inFlight ?? 16 }),
+    inFlight: o.inFlight ?? 16,
+    process: handlers.process,
+    drainTimeoutMs: o.drainTimeoutMs ?? 5_000,
+    commitIntervalMs: 10,
+    logger: pino({ level: 'silent' }),
+    ...(o.stopAt === undefined ? {} : { stopAt: () => o.stopAt }),
+  });
+  loops.push(loop);
+  loop.assign([
+    { ...p0, offset: 0n },
+    { ...p1, offset: 0n },
+  ]);
+  loop.start();
+  return { fake, handlers, loop };
+}
+
+const until = (what: string, check: () => boolean) =>
+  waitFor(check, { timeoutMs: 5_000, intervalMs: 5, what });
+
+describe('the batch loop', () => {
+  it('runs one key at a time, in offset order, and different keys in parallel', async () => {
+    const { fake, handlers } = setup();
+    fake.push(p0, [
+      [0, 'a'],
+      [1, 'b'],
+      [2, 'a'],
+      [3, null],
+      [4, null],
+    ]);
+    await until('a#0, b#1 and the first null key to start', () => handlers.started.length === 3);
+    expect(handlers.started).toEqual(['0/0', '0/1', '0/3']);
+    handlers.finish('0/1');
+    handlers.finish('0/3');
+    await until('the second null-key record', () => handlers.started.includes('0/4'));
+    expect(handlers.started).not.toContain('0/2');
+    handlers.finish('0/0');
+    await until('a#2', () => handlers.started.includes('0/2'));
+  });
+
+  it('commits the low watermark, never past an unfinished record, one request per tick', async () => {
+    const { fake, handlers } = setup();
+    fake.push(p0, [
+      [0, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+    ]);
+    fake.push(p1, [[0, 'd']], 5);
+    await until('all four handlers', () => handlers.started.length === 4);
+    handlers.finish('0/1');
+    handlers.finish('0/2');
+    handlers.finish('1/0');
+    await until('partition 1 to commit', () => fake.committedOf(p1).length > 0);
+    // Partition 1's batch ended at 5 (past control records): all of it is committed.
+    expect(fake.committedOf(p1)).toEqual([5n]);
+    // Offset 0 of partition 0 is unfinished: nothing of partition 0 is committed.
+    expect(fake.committedOf(p0)).toEqual([]);
+    handlers.finish('0/0');
+    await until('partition 0 to commit', () => fake.committedOf(p0).length > 0);
+    expect(fake.committedOf(p0)).toEqual([3n]);
+
+    // Two partitions that moved in the same tick go out in one request.
+    fake.push(p0, [[3, 'a']]);
+    fake.push(p1, [[5, 'd']]);
+    await until('two more handlers', () => handlers.started.length === 6);
+    const before = fake.commits.length;
+    handlers.finish('0/3');
+    handlers.finish('1/5');
+    await until('both commits', () => fake.committedOf(p0).includes(4n) && fake.committedOf(p1).includes(6n));
+    expect(fake.commits.slice(before)).toEqual([
+      [
+        { ...p0, offset: 4n },
+        { ...p1, offset: 6n },
+      ],
+    ]);
+  });
+
+  it('polls again while handlers run, up to the in-flight limit', async () => {
+    const { fake, handlers } = setup({ inFlight: 2 });
+    fake.push(p0, [[0, 'a']]);
+    await until('the first handler', () => handlers.started.length === 1);
+    // Still running: the next batch is fetched and started all the same.
+    fake.push(p0, [[1, 'b']]);
+    await until('the second handler', () => handlers.started.length === 2);
+    // At the limit: a third batch waits in the source until a handler finishes.
+    fake.push(p0, [[2, 'c']]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(handlers.started).toEqual(['0/0', '0/1']);
+    handlers.finish('0/0');
+    await until('the third handler', () => handlers.started.includes('0/2'));
+  });
+
+  it('a revocation drains in-flight handlers and commits before it resolves', async () => {
+    const { fake, handlers, loop } = setup();
+    fake.push(p0, [
+      [0, 'a'],
+      [1, 'b'],
+    ]);
+    await until('two handlers', () => handlers.started.length === 2);
+    handlers.finish('0/1');
+    let revoked = false;
+    const revoking = loop.revoke([p0]).then(() => {
+      revoked = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(revoked).toBe(false);
+    expect(handlers.signalsOf('0/0')?.stop.aborted).toBe(true);
+    expect(handlers.signalsOf('0/0')?.abort.aborted).toBe(false);
+    handlers.finish('0/0');
+    await revoking;
+    expect(fake.committedOf(p0).at(-1)).toBe(2n);
+    expect(loop.owned()).toEqual([p1]);
+  });
+
+  it('a partition revoked mid-batch starts no new handler and commits nothing after revocation', async () => {
+    const { fake, handlers, loop } = setup();
+    fake.push(p0, [
+      [0, 'a'],
+      [1, 'a'],
+      [2, 'a'],
+    ]);
+    await until('the first handler', () => handlers.started.length === 1);
+    const revoking = loop.revoke([p0]);
+    handlers.finish('0/0');
+    await revoking;
+    const commitsAtRevocation = fake.committedOf(p0);
+    expect(commitsAtRevocation).toEqual([1n]);
+    // Queued records of the revoked partition never start, and its later batches are ignored.
+    fake.push(p0, [[3, 'b']]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(handlers.started).toEqual(['0/0']);
+    await loop.commit();
+    expect(fake.committedOf(p0)).toEqual(commitsAtRevocation);
+  });
+
+  it('abandons handlers past the drain deadline, signals them, and commits below them', async () => {
+    const { fake, handlers, loop } = setup({ drainTimeoutMs: 50 });
+    fake.push(p0, [
+      [0, 'a'],
+      [1, 'b'],
+    ]);
+    await until('two handlers', () => handlers.started.length === 2);
+    handlers.finish('0/1');
+    const t0 = Date.now();
+    await loop.revoke([p0]);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(handlers.signalsOf('0/0')?.abort.aborted).toBe(true);
+    // Offset 0 never finished: nothing past it is committed.
+    expect(fake.committedOf(p0)).toEqual([]);
+  });
+
+  it('never commits a lost partition, even for handlers that finish afterwards', async () => {
+    const { fake, handlers, loop } = setup();
+    fake.push(p0, [[0, 'a']]);
+    fake.push(p1, [[0, 'b']]);
+    await until('two handlers', () => handlers.started.length === 2);
+    loop.lose([p0]);
+    expect(handlers.signalsOf('0/0')?.abort.aborted).toBe(true);
+    handlers.finish('1/0');
+    await until('partition 1 to commit', () => fake.committedOf(p1).length > 0);
+    await loop.commit();
+    expect(fake.committedOf(p0)).toEqual([]);
+    expect(loop.owned()).toEqual([p1]);
+  });
+
+  it('stops a partition at stopAt: later records are not started and the partition is paused', async () => {
+    const { fake, handlers, loop } = setup({ stopAt: 2n });
+    fake.push(p0, [
+      [0, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+      [3, 'd'],
+    ]);
+    await until('two handlers', () => handlers.started.length === 2);
+    expect(fake.paused).toEqual([p0]);
+    handlers.finish('0/0');
+    handlers.finish('0/1');
+    await until('the commit at the stop', () => fake.committedOf(p0).includes(2n));
+    fake.push(p0, [[4, 'e']]);
+    await new Promise((r) => setTimeout(r, 60));
+    await loop.commit();
+    expect(handlers.started).toEqual(['0/0', '0/1']);
+    expect(fake.committedOf(p0)).toEqual([2n]);
+  });
+
+  it('never commits past stopAt, even when a batch ends beyond it', async () => {
+    const { fake, handlers } = setup({ stopAt: 2n });
+    // A batch whose records end before the stop, but whose fetch reached further.
+    fake.push(p0, [[0, 'a']], 7);
+    await until('the handler', () => handlers.started.length === 1);
+    handlers.finish('0/0');
+    await until('the commit', () => fake.committedOf(p0).length > 0);
+    expect(fake.committedOf(p0)).toEqual([2n]);
+    expect(fake.paused).toEqual([p0]);
+  });
+});

@@ -1,0 +1,279 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { KafkaRecord, PartitionOffset, RecordBatch, TopicPartition } from '../../core/kafka/index.ts';
+import type { KeyScheduler } from './key-scheduler.ts';
+import { createOffsetTracker, type OffsetTracker } from './offset-tracker.ts';
+import type { RecordOutcome, RecordSignals } from './process-record.ts';
+
+/**
+ * What the batch loop reads from and commits to: the group consumer of the port, or (for a
+ * dead-letter replay) a bounded range read whose commits move a replay cursor.
+ */
+export interface BatchSource {
+  /** The next batches of the partitions handed to the loop; `[]` when none came in time. */
+  poll(signal: AbortSignal): Promise<RecordBatch[]>;
+  /** Commits many partitions' next offsets in one request. */
+  commit(offsets: readonly PartitionOffset[]): Promise<void>;
+  /** Stops fetching partitions (the loop reached where it was told to stop). */
+  pause(partitions: readonly TopicPartition[]): void;
+}
+
+/** A commit that went through, per partition, with the lag it leaves. */
+export interface CommittedOffset extends PartitionOffset {
+  lag: bigint;
+}
+
+/** What {@link createBatchLoop} needs. */
+export interface BatchLoopDeps {
+  source: BatchSource;
+  scheduler: KeyScheduler;
+  /** Records handed out and not finished, beyond which the loop waits before polling again. */
+  inFlight: number;
+  /** Processes one record (never throws): the consumer core's record processor. */
+  process(record: KafkaRecord, signals: RecordSignals): Promise<RecordOutcome>;
+  /** How long a revocation waits for a partition's in-flight handlers before abandoning them. */
+  drainTimeoutMs: number;
+  /** How often the moved low watermarks are committed, all in one request (default 100 ms). */
+  commitIntervalMs?: number;
+  /**
+   * Where to stop reading a partition (dead-letter replays stop at the end they saw): records
+   * at or past it are not started, and the partition is paused there.
+   */
+  stopAt?: (partition: TopicPartition) => bigint | undefined;
+  logger: Logger;
+  onBatch?(batch: RecordBatch): void;
+  onCommitted?(offsets: readonly CommittedOffset[]): void;
+}
+
+interface Owned extends TopicPartition {
+  tracker: OffsetTracker;
+  /** The last committed offset (at first, the position the partition was assigned at). */
+  committed: bigint;
+  /** The offset after the last record handed out (or skipped over by a batch's end). */
+  handedUpTo: bigint;
+  highWatermark: bigint;
+  tasks: Set<Promise<void>>;
+  /** Revocation began: no handler starts any more. */
+  revoking: boolean;
+  /** Revoked or lost: nothing of it is committed any more. */
+  gone: boolean;
+  /** Reached `stopAt`. */
+  stopped: boolean;
+  /** Stops retries (draining); `abort` is the handlers' signal, fired past the drain deadline. */
+  stop: AbortController;
+  abort: AbortController;
+}
+
+const idOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
+
+/**
+ * The batch loop: polls, hands each record to the key scheduler (parallel across keys, serial
+ * per key, null keys in partition order), tracks each partition's low watermark and commits
+ * the ones that moved in one request per tick — never past an unfinished record. It polls
+ * again as soon as a batch is handed out, bounded only by the in-flight limit. Membership
+ * tells it which partitions it owns (`assign`, `revoke`, `lose`); a revoked partition starts
+ * no new handler, drains the running ones (up to the deadline), commits, and is forgotten.
+ */
+export function createBatchLoop(deps: BatchLoopDeps) {
+  const { source, scheduler, logger } = deps;
+  const owned = new Map<string, Owned>();
+  const polling = new AbortController();
+  let running: Promise<void> | undefined;
+  let tick: NodeJS.Timeout | undefined;
+  let committing: Promise<void> = Promise.resolve();
+  // Woken whenever a task settles: the loop may be waiting for room under the in-flight limit.
+  let wake: (() => void) | undefined;
+  polling.signal.addEventListener('abort', () => wake?.(), { once: true });
+
+  const position = (p: Owned) => (p.tracker.pending() === 0 ? p.handedUpTo : p.tracker.watermark()!);
+
+  function hand(batch: RecordBatch): void {
+    const p = owned.get(idOf(batch));
+    if (!p || p.revoking || p.gone || p.stopped) return;
+    p.highWatermark = batch.highWatermark;
+    deps.onBatch?.(batch);
+    const stopAt = deps.stopAt?.(p);
+    for (const record of batch.records) {
+      if (record.offset < p.handedUpTo) continue;
+      if (stopAt !== undefined && record.offset >= stopAt) {
+        p.stopped = true;
+        source.pause([{ topic: p.topic, partition: p.partition }]);
+        return;
+      }
+      p.tracker.add(record.offset);
+      p.handedUpTo = record.offset + 1n;
+      // Null keys have no order of their own: keep them in partition order.
+      const key = `${p.topic}\u0000${record.key === null ? `#${p.partition}` : `=${record.key.toString()}`}`;
+      const task = scheduler
+        .schedule(key, async () => {
+          if (p.revoking || p.gone) return;
+          const outcome = await deps.process(record, { stop: p.stop.signal, abort: p.abort.signal });
+          if (outcome !== 'abandoned' && !p.gone) p.tracker.complete(record.offset);
+        })
+        .catch((e: unknown) =>
+          logger.error(
+            { err: e, topic: p.topic, partition: p.partition, offset: record.offset },
+            'bug: task failed',
+          ),
+        )
+        .finally(() => {
+          p.tasks.delete(task);
+          wake?.();
+        });
+      p.tasks.add(task);
+    }
+    // Past control records and compacted gaps at the batch's end too, but never past the stop.
+    const end = stopAt !== undefined && batch.nextOffset > stopAt ? stopAt : batch.nextOffset;
+    if (end > p.handedUpTo) p.handedUpTo = end;
+    if (stopAt !== undefined && p.handedUpTo >= stopAt) {
+      p.stopped = true;
+      source.pause([{ topic: p.topic, partition: p.partition }]);
+    }
+  }
+
+  /** Commits every partition (of `only`, if given) whose position moved; one request. */
+  function commit(only?: readonly Owned[]): Promise<void> {
+    const run = committing.then(async () => {
+      const due = (only ?? [...owned.values()]).filter((p) => !p.gone && position(p) > p.committed);
+      if (due.length === 0) return;
+      const offsets = due.map((p) => ({ topic: p.topic, partition: p.partition, offset: position(p) }));
+      try {
+        await source.commit(offsets);
+      } catch (e) {
+        logger.warn(
+          { err: e, partitions: offsets.map((o) => `${o.topic}/${o.partition}`) },
+          'offset commit failed',
+        );
+        return;
+      }
+      const done: CommittedOffset[] = [];
+      due.forEach((p, i) => {
+        const offset = offsets[i]!.offset;
+        if (offset > p.committed) p.committed = offset;
+        done.push({ ...offsets[i]!, lag: p.highWatermark > offset ? p.highWatermark - offset : 0n });
+      });
+      deps.onCommitted?.(done);
+    });
+    committing = run.catch(() => {});
+    return run;
+  }
+
+  function dueForCommit(): boolean {
+    for (const p of owned.values()) if (!p.gone && position(p) > p.committed) return true;
+    return false;
+  }
+
+  async function loop(): Promise<void> {
+    while (!polling.signal.aborted) {
+      if (scheduler.size() >= deps.inFlight) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+        continue;
+      }
+      try {
+        for (const batch of await source.poll(polling.signal)) hand(batch);
+      } catch (e) {
+        // The port waits out outages itself; anything thrown here is unexpected: back off.
+        logger.error({ err: e }, 'poll failed');
+        await sleep(1_000, undefined, { signal: polling.signal }).catch(() => {});
+      }
+    }
+  }
+
+  return {
+    /** Partitions now owned, each read from `offset` (its committed position). */
+    assign(positions: readonly PartitionOffset[]): void {
+      for (const { topic, partition, offset } of positions) {
+        owned.set(idOf({ topic, partition }), {
+          topic,
+          partition,
+          tracker: createOffsetTracker(),
+          committed: offset,
+          handedUpTo: offset,
+          highWatermark: offset,
+          tasks: new Set(),
+          revoking: false,
+          gone: false,
+          stopped: false,
+          stop: new AbortController(),
+          abort: new AbortController(),
+        });
+      }
+    },
+
+    /**
+     * Partitions being taken away: no handler starts on them any more, running ones get up to
+     * `drainTimeoutMs` (then their signal fires and they are abandoned), the low watermark is
+     * committed, and the partitions are forgotten — all before this resolves.
+     */
+    async revoke(partitions: readonly TopicPartition[]): Promise<void> {
+      const ps = partitions.flatMap((tp) => owned.get(idOf(tp)) ?? []);
+      for (const p of ps) {
+        p.revoking = true;
+        p.stop.abort();
+      }
+      const tasks = ps.flatMap((p) => [...p.tasks]);
+      if (tasks.length > 0) {
+        const deadline = new AbortController();
+        const drained = await Promise.race([
+          Promise.allSettled(tasks).then(() => true),
+          sleep(deps.drainTimeoutMs, false, { signal: deadline.signal }).catch(() => false),
+        ]);
+        deadline.abort();
+        if (!drained) {
+          for (const p of ps) p.abort.abort();
+          const pending = ps.reduce((n, p) => n + p.tracker.pending(), 0);
+          logger.warn({ pending }, 'drain deadline passed; abandoning in-flight handlers');
+        }
+      }
+      await commit(ps);
+      for (const p of ps) {
+        p.gone = true;
+        owned.delete(idOf(p));
+      }
+    },
+
+    /** Partitions lost without notice (fenced): nothing of them may be committed any more. */
+    lose(partitions: readonly TopicPartition[]): void {
+      for (const tp of partitions) {
+        const p = owned.get(idOf(tp));
+        if (!p) continue;
+        p.gone = true;
+        p.stop.abort();
+        p.abort.abort();
+        owned.delete(idOf(tp));
+      }
+    },
+
+    /** Starts polling and the commit tick. */
+    start(): void {
+      running ??= loop();
+      tick ??= setInterval(() => {
+        if (dueForCommit()) void commit();
+      }, deps.commitIntervalMs ?? 100);
+    },
+
+    /** Stops polling and ticking, then commits what finished. Owned partitions stay owned. */
+    async stop(): Promise<void> {
+      polling.abort();
+      clearInterval(tick);
+      await running;
+      await commit();
+    },
+
+    /** Commits what moved now (one request). */
+    commit: (): Promise<void> => commit(),
+
+    /** The partitions owned (revoking ones included, until revoked). */
+    owned: (): TopicPartition[] => [...owned.values()].map(({ topic, partition }) => ({ topic, partition })),
+
+    /** The committed position of each owned partition. */
+    committed: (): PartitionOffset[] =>
+      [...owned.values()].map(({ topic, partition, committed }) => ({ topic, partition, offset: committed })),
+  };
+}
+
+/** The loop {@link createBatchLoop} returns. */
+export type BatchLoop = ReturnType<typeof createBatchLoop>;

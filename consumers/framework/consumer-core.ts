@@ -1,0 +1,99 @@
+import { type Logger, pino } from 'pino';
+import { Registry } from 'prom-client';
+import type { KafkaClient, KafkaRecord } from '../../core/kafka/index.ts';
+import type { SchemaRegistry } from '../../core/schema-registry.ts';
+import { createEventDecoder, type EventDecoder } from '../decoder.ts';
+import { type BlockedKeyStore, memoryBlockedKeyStore } from './blocked-keys.ts';
+import { createDeadLetterQueue, type DeadLetterQueue } from './dead-letter.ts';
+import type { Handlers } from './handler.ts';
+import { type ConsumerInstrumentation, createInstrumentation } from './instrumentation.ts';
+import { createKeyScheduler, type KeyScheduler } from './key-scheduler.ts';
+import { type ConsumerMetrics, createConsumerMetrics } from './metrics.ts';
+import {
+  createRecordProcessor,
+  type OrderingOnFailure,
+  type RecordOutcome,
+  type RecordProcessor,
+  type RecordSignals,
+} from './process-record.ts';
+import type { RetryPolicy } from './retry.ts';
+
+/** The parsed options a consumer core is built from (see options.ts for each). */
+export interface CoreOptions {
+  group: string;
+  handlers: Handlers;
+  kafka: KafkaClient;
+  registry?: Pick<SchemaRegistry, 'schemaById'>;
+  decoder?: EventDecoder;
+  logger?: Logger;
+  inFlight: number;
+  retry: RetryPolicy;
+  orderingOnFailure: OrderingOnFailure;
+  blockedKeys?: BlockedKeyStore;
+  deadLetter: { retentionMs: number };
+  metricsRegistry?: Registry;
+}
+
+/**
+ * The processing core of a consumer: decode → handler → retries → dead letter on failure,
+ * scheduled per key. `defineConsumer` runs it on a group member, a dead-letter replay on a
+ * bounded read; both build it here from the same parsed options.
+ */
+export interface ConsumerCore {
+  group: string;
+  logger: Logger;
+  metrics: ConsumerMetrics;
+  metricsRegistry: Registry;
+  events: ConsumerInstrumentation;
+  scheduler: KeyScheduler;
+  processor: RecordProcessor;
+  deadLetters: DeadLetterQueue;
+  /** Processes one record (never throws), counted in the in-flight gauge. */
+  process(record: KafkaRecord, signals: RecordSignals): Promise<RecordOutcome>;
+}
+
+/** Builds the {@link ConsumerCore} of parsed options. */
+export function createConsumerCore(o: CoreOptions, logContext: Record<string, string> = {}): ConsumerCore {
+  const { group } = o;
+  const logger = (o.logger ?? pino({ level: 'info' })).child({ group, ...logContext });
+  const metricsRegistry = o.metricsRegistry ?? new Registry();
+  const metrics = createConsumerMetrics(metricsRegistry);
+  const events = createInstrumentation();
+  const deadLetters = createDeadLetterQueue({
+    kafka: o.kafka,
+    group,
+    logger,
+    retentionMs: o.deadLetter.retentionMs,
+  });
+  const processor = createRecordProcessor({
+    group,
+    handlers: o.handlers,
+    // The option schema requires one of the two.
+    decoder: o.decoder ?? createEventDecoder(o.registry!),
+    retry: o.retry,
+    deadLetters,
+    metrics,
+    events,
+    logger,
+    orderingOnFailure: o.orderingOnFailure,
+    blockedKeys: o.blockedKeys ?? memoryBlockedKeyStore(),
+  });
+  return {
+    group,
+    logger,
+    metrics,
+    metricsRegistry,
+    events,
+    scheduler: createKeyScheduler({ limit: o.inFlight }),
+    processor,
+    deadLetters,
+    async process(record, signals) {
+      metrics.inFlight.inc({ group });
+      try {
+        return await processor.process(record, signals);
+      } finally {
+        metrics.inFlight.dec({ group });
+      }
+    },
+  };
+}
