@@ -93,7 +93,9 @@ afterEach(async () => {
   await Promise.all(loops.splice(0).map((l) => l.stop()));
 });
 
-function setup(o: { drainTimeoutMs?: number; stopAt?: bigint; inFlight?: number } = {}) {
+function setup(
+  o: { drainTimeoutMs?: number; stopAt?: bigint; inFlight?: number; ordering?: 'key' | 'none' } = {},
+) {
   const fake = fakeSource();
   const handlers = controlledHandlers();
   const loop = createBatchLoop({
@@ -103,6 +105,7 @@ function setup(o: { drainTimeoutMs?: number; stopAt?: bigint; inFlight?: number 
     process: handlers.process,
     drainTimeoutMs: o.drainTimeoutMs ?? 5_000,
     commitIntervalMs: 10,
+    ...(o.ordering ? { ordering: o.ordering } : {}),
     logger: pino({ level: 'silent' }),
     ...(o.stopAt === undefined ? {} : { stopAt: () => o.stopAt }),
   });
@@ -136,6 +139,26 @@ describe('the batch loop', () => {
     expect(handlers.started).not.toContain('0/2');
     handlers.finish('0/0');
     await until('a#2', () => handlers.started.includes('0/2'));
+  });
+
+  it("without key order, runs a key's records at once, and still commits only below the unfinished", async () => {
+    const { fake, handlers } = setup({ ordering: 'none' });
+    fake.push(p0, [
+      [0, 'a'],
+      [1, 'a'],
+      [2, 'a'],
+    ]);
+    fake.push(p1, [[0, 'a']]);
+    await until('every record of key a to start', () => handlers.started.length === 4);
+    handlers.finish('0/1');
+    handlers.finish('0/2');
+    handlers.finish('1/0');
+    // A commit tick went by (partition 1's), and partition 0's unfinished offset 0 held it back.
+    await until('partition 1 to commit', () => fake.committedOf(p1).length > 0);
+    expect(fake.committedOf(p0)).toEqual([]);
+    handlers.finish('0/0');
+    await until('partition 0 to commit', () => fake.committedOf(p0).length > 0);
+    expect(fake.committedOf(p0)).toEqual([3n]);
   });
 
   it('commits the low watermark, never past an unfinished record, one request per tick', async () => {

@@ -29,6 +29,8 @@ export interface BatchLoopDeps {
   scheduler: KeyScheduler;
   /** Records handed out and not finished, beyond which the loop waits before polling again. */
   inFlight: number;
+  /** `key` (default): serial per key; `none`: every record runs as soon as there is room. */
+  ordering?: 'key' | 'none';
   /** Processes one record (never throws): the consumer core's record processor. */
   process(record: KafkaRecord, signals: RecordSignals): Promise<RecordOutcome>;
   /** How long a revocation waits for a partition's in-flight handlers before abandoning them. */
@@ -102,8 +104,12 @@ export function createBatchLoop(deps: BatchLoopDeps) {
       }
       p.tracker.add(record.offset);
       p.handedUpTo = record.offset + 1n;
-      // Null keys have no order of their own: keep them in partition order.
-      const key = `${p.topic}\u0000${record.key === null ? `#${p.partition}` : `=${record.key.toString()}`}`;
+      // Null keys have no order of their own: keep them in partition order. Without key order,
+      // each record is a key of its own.
+      const key =
+        deps.ordering === 'none'
+          ? `${p.topic}\u0000@${p.partition}:${record.offset}`
+          : `${p.topic}\u0000${record.key === null ? `#${p.partition}` : `=${record.key.toString()}`}`;
       const task = scheduler
         .schedule(key, async () => {
           if (p.revoking || p.gone) return;

@@ -78,6 +78,7 @@ export function createConsumerCore(o: CoreOptions, logContext: Record<string, st
     orderingOnFailure: o.orderingOnFailure,
     blockedKeys: o.blockedKeys ?? memoryBlockedKeyStore(),
   });
+  const inFlight = metrics.inFlight.labels({ group });
   return {
     group,
     logger,
@@ -88,11 +89,11 @@ export function createConsumerCore(o: CoreOptions, logContext: Record<string, st
     processor,
     deadLetters,
     async process(record, signals) {
-      metrics.inFlight.inc({ group });
+      inFlight.inc();
       try {
         return await processor.process(record, signals);
       } finally {
-        metrics.inFlight.dec({ group });
+        inFlight.dec();
       }
     },
   };

@@ -160,6 +160,11 @@ describe('defineConsumer validation', () => {
       'defineConsumer heartbeatIntervalMs: must be shorter than sessionTimeoutMs (6000), got 10000',
       'defineConsumer drainTimeoutMs: must be shorter than rebalanceTimeoutMs (10000), got 20000',
     ]);
+    expect(
+      configError({ ...base, group: 'g', handlers, ordering: 'none', orderingOnFailure: 'block-key' }).issues,
+    ).toEqual([
+      "defineConsumer orderingOnFailure: must be 'continue' with ordering 'none' (a key without order has nothing to block), got block-key",
+    ]);
     // The defaults satisfy the rules: drainTimeoutMs 15 s < rebalanceTimeoutMs 60 s.
     expect(() => defineConsumer({ ...base, group: 'g', handlers, drainTimeoutMs: 30_000 })).not.toThrow();
   });

@@ -107,8 +107,16 @@ const consumerFields = z.object({
   decoder: z.custom<EventDecoder>(hasFunctions('decode'), must('an event decoder')).optional(),
   /** Structured logger; default a pino logger at `info`. */
   logger: z.custom<Logger>(hasFunctions('child', 'info'), must('a pino logger')).optional(),
-  /** Events handled at once over all keys and partitions (default 64). Same key: always one. */
+  /** Events handled at once over all keys and partitions (default 64). Same key: one, unless `ordering: 'none'`. */
   inFlight: int(1, 10_000).default(64),
+  /**
+   * `key` (default): one event of an aggregate at a time, in order. `none`: events run as
+   * soon as there is room, whatever their key — only for handlers whose effects commute
+   * and are idempotent (counters keyed by event id, as analytics'): a hot aggregate then
+   * never holds the others back. Offsets are committed below every unfinished event either
+   * way.
+   */
+  ordering: z.enum(['key', 'none'], must('one of key, none')).default('key'),
   /** Retry policy of failing handlers; missing fields come from `defaultRetryPolicy`. */
   retry,
   /**
@@ -219,6 +227,13 @@ function crossFieldRules(o: Partial<Fields>, ctx: z.RefinementCtx): void {
       code: 'custom',
       message: `must be shorter than sessionTimeoutMs (${o.sessionTimeoutMs}), got ${o.heartbeatIntervalMs}`,
       path: ['heartbeatIntervalMs'],
+    });
+  if (o.ordering === 'none' && o.orderingOnFailure === 'block-key')
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        "must be 'continue' with ordering 'none' (a key without order has nothing to block), got block-key",
+      path: ['orderingOnFailure'],
     });
   // A member that drains longer than the group waits for it is thrown out mid-drain.
   if (

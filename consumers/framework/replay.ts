@@ -179,6 +179,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
       source,
       scheduler: core.scheduler,
       inFlight: o.inFlight,
+      ordering: o.ordering,
       drainTimeoutMs: o.drainTimeoutMs,
       logger,
       // The read is bounded already; the loop must not commit past the end either.

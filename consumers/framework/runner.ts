@@ -14,6 +14,8 @@ export interface RunnerDeps {
   topics: readonly string[];
   fromBeginning: boolean;
   inFlight: number;
+  /** `key`: one event per aggregate at a time; `none`: no key order (commutative handlers). */
+  ordering: 'key' | 'none';
   drainTimeoutMs: number;
   startTimeoutMs: number;
   protocol: GroupProtocol;
@@ -52,6 +54,7 @@ export function createRunner(deps: RunnerDeps) {
       source: { poll: (signal) => c.poll(signal), commit: (o) => c.commit(o), pause: (ps) => c.pause(ps) },
       scheduler: core.scheduler,
       inFlight: deps.inFlight,
+      ordering: deps.ordering,
       process: core.process,
       drainTimeoutMs: deps.drainTimeoutMs,
       logger,
