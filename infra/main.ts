@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { connectorStatus } from '../connect/apply-connector.ts';
 import { loadConfig } from '../core/config.ts';
 import { withClient } from '../core/db.ts';
-import { ConfigError, ErrorCode, InvalidArgumentError, isOutstreamError } from '../core/errors.ts';
+import { ErrorCode, InvalidArgumentError, isOutstreamError } from '../core/errors.ts';
 import { pruneOutbox, slotLag } from './outbox/slot.ts';
 import { runConnectorApply, runMigrations, runTopicsApply, setupPlatform } from './setup.ts';
 
@@ -87,8 +87,8 @@ async function main(argv: string[]): Promise<number> {
     case 'outbox prune': {
       const r = await withClient(config.database.url, (db) =>
         pruneOutbox(db, {
-          olderThanMs: parseDuration(values['older-than']),
-          keysOlderThanMs: parseDuration(values['keys-older-than']),
+          olderThanMs: parseDuration(values['older-than'], 'older-than'),
+          keysOlderThanMs: parseDuration(values['keys-older-than'], 'keys-older-than'),
         }),
       );
       log(`outbox: deleted ${r.rows} rows and ${r.keys} idempotency keys`);
@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
     case 'dlq replay':
     case 'dlq blocked':
     case 'dlq release-key': {
-      const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout);
+      const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout, 'timeout');
       return (await import('./ops/commands.ts')).dlqCommand(command, config, { ...values, timeoutMs }, log);
     }
     default:
@@ -142,11 +142,17 @@ function parseFlags(argv: string[]) {
   }
 }
 
-/** `90s`, `15m`, `1h`, `7d` → milliseconds. */
-export function parseDuration(text: string): number {
+/**
+ * `90s`, `15m`, `1h`, `7d` → milliseconds.
+ *
+ * @throws InvalidArgumentError naming the flag (a usage error: exit 2).
+ */
+export function parseDuration(text: string, flag: string): number {
   const m = /^(\d+)(s|m|h|d)$/.exec(text.trim());
   if (!m)
-    throw new ConfigError([`duration "${text}": expected a number and s, m, h or d (e.g. 90s, 1h, 7d)`]);
+    throw new InvalidArgumentError([
+      `--${flag}: "${text}" is not a duration (a number and s, m, h or d, e.g. 90s, 1h, 7d)`,
+    ]);
   const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
   return Number(m[1]) * unit;
 }

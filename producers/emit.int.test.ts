@@ -10,7 +10,7 @@ import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { type BookingCreated, logicalTypes, samples } from '../schemas/index.ts';
 import { type Capture, captureTopics } from '../test/capture.ts';
 import { withTx } from '../test/db.ts';
-import { createEmitter, createSchemaIds } from './index.ts';
+import { createEmitter, createSchemaIds, maxEventBytes } from './index.ts';
 
 const config = loadConfig(process.env);
 const kafka = createKafka(config.kafka);
@@ -147,6 +147,46 @@ describe('emit()', () => {
     } finally {
       client.release();
     }
+  });
+
+  it('refuses a pool (statements would autocommit outside any transaction) and writes nothing', async () => {
+    const id = randomUUID();
+    const error = await emitter
+      .emit(pool, { type: 'booking.created', aggregateId: id, payload: booking(id) })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isOutstreamError(error, ErrorCode.invalidEvent)).toBe(true);
+    expect((error as Error).message).toMatch(/not a pool/);
+    const { rows } = await pool.query(
+      'SELECT count(*)::int AS n FROM outbox_sequences WHERE aggregate_id = $1',
+      [id],
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('refuses an event over the declared size limit, naming its size, before writing anything', async () => {
+    const id = randomUUID();
+    const huge = { ...booking(id), specialRequests: 'x'.repeat(2 * 1024 * 1024) };
+    const error = await withTx(pool, (tx) =>
+      emitter.emit(tx, { type: 'booking.created', aggregateId: id, payload: huge }),
+    ).then(
+      () => undefined,
+      (e: unknown) => e as InvalidEventError,
+    );
+    expect(isOutstreamError(error, ErrorCode.invalidEvent)).toBe(true);
+    expect(error?.issues).toEqual([
+      {
+        path: 'payload',
+        expected: `an event of at most ${maxEventBytes} bytes (framed Avro payload and envelope)`,
+        received: expect.stringMatching(/^2\d{6} bytes$/),
+      },
+    ]);
+    // Just under the limit is published.
+    const fits = { ...booking(id), specialRequests: 'x'.repeat(maxEventBytes - 2_000) };
+    await withTx(pool, (tx) => emitter.emit(tx, { type: 'booking.created', aggregateId: id, payload: fits }));
+    await capture.until(() => byAggregate(id).length === 1);
   });
 
   it('gives 20 concurrent connections on one aggregate a gap-free increasing sequence; rollbacks leave no gap', async () => {

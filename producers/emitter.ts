@@ -27,6 +27,15 @@ export interface EmitterOptions {
 /** A transaction on the caller's connection (a `pg.Client` or a pooled client after BEGIN). */
 export type Tx = Pick<pg.ClientBase, 'query'>;
 
+/**
+ * The largest event `emit()` accepts, in bytes: the framed payload plus the envelope that
+ * travels in headers. Kafka's default request and message limit is 1 MiB (Connect's producer
+ * `max.request.size`, the broker's `message.max.bytes`), and Debezium adds its own headers:
+ * an event above this line would stop the connector for every event after it. Declared once,
+ * here; producers/README.md documents it.
+ */
+export const maxEventBytes = 900 * 1024;
+
 /** Two transactions raced for one aggregate's sequence under REPEATABLE READ/SERIALIZABLE: retry the tx. */
 export class SequenceConflictError extends OutstreamError {
   constructor(aggregate: string, cause: unknown) {
@@ -73,6 +82,16 @@ export function createEmitter({ schemaIds, retainRows = false }: EmitterOptions)
       );
     }
     if (issues.length > 0 || payload === undefined) throw new InvalidEventError(type, issues);
+    const size = payload.length + 5 + envelopeBytes(input);
+    if (size > maxEventBytes) {
+      throw new InvalidEventError(type, [
+        {
+          path: 'payload',
+          expected: `an event of at most ${maxEventBytes} bytes (framed Avro payload and envelope)`,
+          received: `${size} bytes`,
+        },
+      ]);
+    }
     const schemaId = await schemaIds.idFor(type);
     return {
       input,
@@ -131,6 +150,19 @@ export function createEmitter({ schemaIds, retainRows = false }: EmitterOptions)
 /** The emitter {@link createEmitter} returns. */
 export type Emitter = ReturnType<typeof createEmitter>;
 
+/** Bytes of the envelope columns that travel as headers (an upper bound with the header names). */
+function envelopeBytes(input: AnyEmitInput): number {
+  const text = [
+    input.type,
+    input.aggregateId,
+    input.actor,
+    input.trace?.traceparent,
+    input.trace?.tracestate,
+  ];
+  // event id, aggregate type, sequence, occurred-at and the header names: a fixed allowance.
+  return 256 + text.reduce((sum, t) => sum + (t === undefined ? 0 : Buffer.byteLength(t)), 0);
+}
+
 function joinPath(prefix: string, path: string): string {
   if (path === '') return prefix;
   return path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`;
@@ -178,8 +210,18 @@ function sameKeyTwice(key: string): FieldIssue {
   };
 }
 
-/** Fails before writing when `tx` is a pg client that is not inside a transaction. */
+/**
+ * Fails before writing when `tx` is not a client inside a transaction: a pool (each statement
+ * would run on any connection and autocommit, publishing the event whatever the caller's
+ * transaction does), or a pg client that is idle or aborted.
+ */
 function assertInTransaction(tx: Tx) {
+  if ('totalCount' in tx || 'idleCount' in tx) {
+    throw new OutstreamError(
+      ErrorCode.invalidEvent,
+      'emit() takes a client inside a transaction, not a pool: `const tx = await pool.connect()`, BEGIN, emit, COMMIT',
+    );
+  }
   const status = (tx as { getTransactionStatus?: () => string | null }).getTransactionStatus?.();
   if (status === 'I') {
     throw new OutstreamError(

@@ -36,6 +36,12 @@ describe('envelopeIssues', () => {
       'occurredAt',
     ]);
   });
+
+  it('refuses a NUL character in a text field by name (PostgreSQL text cannot hold it)', () => {
+    const issues = envelopeIssues({ ...valid, aggregateId: 'r-1\u0000', actor: 'user:\u000042' });
+    expect(issues.map((i) => i.path)).toEqual(['aggregateId', 'actor']);
+    expect(issues[0]?.expected).toMatch(/without NUL/);
+  });
 });
 
 describe('emit input types', () => {

@@ -46,10 +46,11 @@ export function envelopeIssues(input: AnyEmitInput): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const text = (path: string, value: unknown, max: number, required: boolean) => {
     if (value === undefined && !required) return;
-    if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+    // PostgreSQL text cannot hold NUL (22021): refused here, by name, before any statement.
+    if (typeof value !== 'string' || value.length === 0 || value.length > max || value.includes('\u0000')) {
       issues.push({
         path,
-        expected: `non-empty string of at most ${max} characters`,
+        expected: `non-empty string of at most ${max} characters, without NUL`,
         received: render(value),
       });
     }

@@ -4,7 +4,7 @@
  */
 
 export type { Emitter, EmitterOptions, Tx } from './emitter.ts';
-export { createEmitter, SequenceConflictError } from './emitter.ts';
+export { createEmitter, maxEventBytes, SequenceConflictError } from './emitter.ts';
 export type { AnyEmitInput, EmitInput, Emitted, TraceContext } from './envelope.ts';
 export type { SchemaIds } from './schema-ids.ts';
 export { createSchemaIds } from './schema-ids.ts';

@@ -32,12 +32,24 @@ export interface OpsFlags {
 
 type Log = (line: string) => void;
 
-/** `npm run lag [-- --group g] [--all] [--summary] [--json]`: always exit 0. */
+/**
+ * `npm run lag [-- --group g] [--all] [--summary] [--json]`: exit 0; `--group` naming a group
+ * the cluster has never seen and the platform does not define is a usage error (exit 2).
+ */
 export async function lagCommand(config: OutstreamConfig, flags: OpsFlags, log: Log): Promise<number> {
   const known = await knownGroups();
   const report = await createKafka(config.kafka).withAdmin((admin) =>
     readLag(admin, { group: flags.group, all: flags.all, known }),
   );
+  if (
+    flags.group !== undefined &&
+    !known.includes(flags.group) &&
+    report.groups[0]?.state === 'not started'
+  ) {
+    throw new InvalidArgumentError([
+      `--group ${flags.group}: no such consumer group on the cluster (the platform's: ${known.join(', ')})`,
+    ]);
+  }
   if (flags.json) log(toJson(report, 2));
   else for (const l of formatLag(report, { details: !flags.summary })) log(l);
   return 0;

@@ -136,7 +136,7 @@ describe('lag', () => {
     }
   });
 
-  it('npm run lag prints the table, or JSON with --json, and exits 0', async () => {
+  it('npm run lag prints the table or JSON and exits 0; a bad flag, duration or unknown group is a usage error', async () => {
     const exec = promisify(execFile);
     const json = await exec(process.execPath, [main, 'lag', '--group', group, '--json']);
     const parsed = JSON.parse(json.stdout) as {
@@ -152,5 +152,15 @@ describe('lag', () => {
     // A bad flag is a usage error naming the flag (exit 2).
     const bad = await exec(process.execPath, [main, 'lag', '--grup', group]).catch((e: unknown) => e);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining("'--grup'") });
+    // A group nobody ever ran is an error naming it, not an empty report.
+    const unknown = await exec(process.execPath, [main, 'lag', '--group', 'test-no-such-group']).catch(
+      (e: unknown) => e,
+    );
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('--group test-no-such-group') });
+    // A bad duration is a usage error naming its flag.
+    const duration = await exec(process.execPath, [main, 'outbox', 'prune', '--older-than', 'banana']).catch(
+      (e: unknown) => e,
+    );
+    expect(duration).toMatchObject({ code: 2, stderr: expect.stringContaining('--older-than') });
   });
 });
