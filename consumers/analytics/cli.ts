@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
-import pg from 'pg';
 import { parseCli } from '../../core/cli.ts';
 import { loadConfig } from '../../core/config.ts';
+import { createPool } from '../../core/db.ts';
 import { isOutstreamError } from '../../core/errors.ts';
 import { createKafka } from '../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
@@ -51,7 +51,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(process.env);
-  const pool = new pg.Pool({ connectionString: config.database.url, max: 4 });
+  const pool = createPool(config.database.url, {
+    max: 4,
+    onIdleError: (e) => console.error(`PostgreSQL: ${e.message} (reconnecting on demand)`),
+  });
   try {
     switch (positionals[0]) {
       case 'report': {

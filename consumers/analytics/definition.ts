@@ -1,5 +1,5 @@
-import pg from 'pg';
 import { localPorts } from '../../core/config.ts';
+import { createPool } from '../../core/db.ts';
 import type { GroupDefinition } from '../runtime/run-group.ts';
 import { analyticsGroup, analyticsHandlers, createAnalyticsMetrics } from './group.ts';
 import { analyticsApi } from './http.ts';
@@ -13,8 +13,12 @@ export const analytics: GroupDefinition = {
   healthPort: localPorts.analyticsHealth,
   // Totals count everything the topics hold, the same as `analytics rebuild`.
   startAt: 'beginning',
-  async build({ config, metricsRegistry }) {
-    const pool = new pg.Pool({ connectionString: config.database.url, max: 6 });
+  async build({ config, metricsRegistry, logger }) {
+    const pool = createPool(config.database.url, {
+      max: 6,
+      onIdleError: (e) =>
+        logger.warn({ err: e }, 'idle PostgreSQL connection failed; reconnecting on demand'),
+    });
     return {
       options: {
         handlers: analyticsHandlers({ pool, metrics: createAnalyticsMetrics(metricsRegistry) }),

@@ -1,6 +1,6 @@
-import pg from 'pg';
 import { z } from 'zod';
 import { localPorts } from '../../core/config.ts';
+import { createPool } from '../../core/db.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { createEmitter, createSchemaIds } from '../../producers/index.ts';
 import type { GroupDefinition } from '../runtime/run-group.ts';
@@ -23,11 +23,15 @@ export const notifications: GroupDefinition = {
   name: notificationsGroup,
   healthPort: localPorts.notificationsHealth,
   startAt: 'end',
-  async build({ config, env, registry, metricsRegistry }) {
+  async build({ config, env, registry, metricsRegistry, logger }) {
     const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v)));
     if (!parsed.success)
       throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-    const pool = new pg.Pool({ connectionString: config.database.url, max: 12 });
+    const pool = createPool(config.database.url, {
+      max: 12,
+      onIdleError: (e) =>
+        logger.warn({ err: e }, 'idle PostgreSQL connection failed; reconnecting on demand'),
+    });
     const mailer = createMailer({ url: config.smtp.url, from: parsed.data.NOTIFICATIONS_FROM });
     const emitter = createEmitter({ schemaIds: createSchemaIds(registry) });
     return {

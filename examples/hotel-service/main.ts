@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import type pg from 'pg';
 import { z } from 'zod';
 import { createCache } from '../../consumers/cache-invalidation/cache.ts';
 import { cacheKeys } from '../../consumers/cache-invalidation/keys.ts';
 import { parseCli } from '../../core/cli.ts';
 import { loadConfig } from '../../core/config.ts';
+import { createPool } from '../../core/db.ts';
 import { ConfigError, isOutstreamError } from '../../core/errors.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { waitFor } from '../../core/wait.ts';
@@ -52,7 +53,10 @@ async function main() {
   const args = parsed.data;
   const hotels = args.hotel.split(',');
   const config = loadConfig(process.env);
-  const pool = new pg.Pool({ connectionString: config.database.url, max: 4 });
+  const pool = createPool(config.database.url, {
+    max: 4,
+    onIdleError: (e) => console.error(`PostgreSQL: ${e.message} (reconnecting on demand)`),
+  });
   const redis = new Redis(config.redis.url);
   const cache = createCache({ redis });
   let emitted = 0;
