@@ -76,6 +76,10 @@ export function createAuthenticator(options: AuthOptions) {
       } catch {
         throw new UnauthorizedError('malformed token');
       }
+      // `null`, a number or an array parse as JSON too: a header is an object or the token is malformed.
+      if (header === null || typeof header !== 'object' || Array.isArray(header)) {
+        throw new UnauthorizedError('malformed token: its header is not a JSON object');
+      }
       const candidates = keys.filter((k) => k.alg === header.alg);
       if (candidates.length === 0) {
         throw new UnauthorizedError(
@@ -87,6 +91,8 @@ export function createAuthenticator(options: AuthOptions) {
         try {
           const { payload } = await jwtVerify(token, key, {
             algorithms: [alg],
+            // A stream is authorised as long as its token lives: a token without an end is refused.
+            requiredClaims: ['exp'],
             ...(options.issuer ? { issuer: options.issuer } : {}),
             ...(options.audience ? { audience: options.audience } : {}),
           });
