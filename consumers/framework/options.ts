@@ -210,42 +210,26 @@ const consumerFields = z.object({
 
 type Fields = z.output<typeof consumerFields>;
 
+type Durations = 'heartbeatIntervalMs' | 'sessionTimeoutMs' | 'drainTimeoutMs' | 'rebalanceTimeoutMs';
+
 /** Rules across options, shared by every schema built from {@link consumerFields}. */
 function crossFieldRules(o: Partial<Fields>, ctx: z.RefinementCtx): void {
+  const issue = (path: keyof Fields, message: string) =>
+    ctx.addIssue({ code: 'custom', message, path: [path] });
+  const shorter = (a: Durations, b: Durations) => {
+    const [x, y] = [o[a], o[b]];
+    if (x !== undefined && y !== undefined && x >= y) issue(a, `must be shorter than ${b} (${y}), got ${x}`);
+  };
   if (o.registry === undefined && o.decoder === undefined)
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be a schema registry client (or pass decoder), got undefined',
-      path: ['registry'],
-    });
-  if (
-    o.heartbeatIntervalMs !== undefined &&
-    o.sessionTimeoutMs !== undefined &&
-    o.heartbeatIntervalMs >= o.sessionTimeoutMs
-  )
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be shorter than sessionTimeoutMs (${o.sessionTimeoutMs}), got ${o.heartbeatIntervalMs}`,
-      path: ['heartbeatIntervalMs'],
-    });
+    issue('registry', 'must be a schema registry client (or pass decoder), got undefined');
+  shorter('heartbeatIntervalMs', 'sessionTimeoutMs');
   if (o.ordering === 'none' && o.orderingOnFailure === 'block-key')
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        "must be 'continue' with ordering 'none' (a key without order has nothing to block), got block-key",
-      path: ['orderingOnFailure'],
-    });
+    issue(
+      'orderingOnFailure',
+      "must be 'continue' with ordering 'none' (a key without order has nothing to block), got block-key",
+    );
   // A member that drains longer than the group waits for it is thrown out mid-drain.
-  if (
-    o.drainTimeoutMs !== undefined &&
-    o.rebalanceTimeoutMs !== undefined &&
-    o.drainTimeoutMs >= o.rebalanceTimeoutMs
-  )
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be shorter than rebalanceTimeoutMs (${o.rebalanceTimeoutMs}), got ${o.drainTimeoutMs}`,
-      path: ['drainTimeoutMs'],
-    });
+  shorter('drainTimeoutMs', 'rebalanceTimeoutMs');
 }
 
 /** The one schema of `defineConsumer`'s options: validation, cross-field rules and defaults. */
