@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { KafkaRecord, PartitionOffset, RecordBatch, TopicPartition } from '../../core/kafka/index.ts';
+import {
+  type KafkaRecord,
+  type PartitionOffset,
+  partitionKey,
+  type RecordBatch,
+  type TopicPartition,
+} from '../../core/kafka/index.ts';
 import type { KeyScheduler } from './key-scheduler.ts';
 import { createOffsetTracker, type OffsetTracker } from './offset-tracker.ts';
 import type { RecordOutcome, RecordSignals } from './process-record.ts';
@@ -66,8 +72,6 @@ interface Owned extends TopicPartition {
   abort: AbortController;
 }
 
-const idOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
-
 /**
  * The batch loop: polls, hands each record to the key scheduler (parallel across keys, serial
  * per key, null keys in partition order), tracks each partition's low watermark and commits
@@ -90,7 +94,7 @@ export function createBatchLoop(deps: BatchLoopDeps) {
   const position = (p: Owned) => (p.tracker.pending() === 0 ? p.handedUpTo : p.tracker.watermark()!);
 
   function hand(batch: RecordBatch): void {
-    const p = owned.get(idOf(batch));
+    const p = owned.get(partitionKey(batch));
     if (!p || p.revoking || p.gone || p.stopped) return;
     p.highWatermark = batch.highWatermark;
     deps.onBatch?.(batch);
@@ -192,7 +196,7 @@ export function createBatchLoop(deps: BatchLoopDeps) {
     /** Partitions now owned, each read from `offset` (its committed position). */
     assign(positions: readonly PartitionOffset[]): void {
       for (const { topic, partition, offset } of positions) {
-        owned.set(idOf({ topic, partition }), {
+        owned.set(partitionKey({ topic, partition }), {
           topic,
           partition,
           tracker: createOffsetTracker(),
@@ -215,7 +219,7 @@ export function createBatchLoop(deps: BatchLoopDeps) {
      * committed, and the partitions are forgotten — all before this resolves.
      */
     async revoke(partitions: readonly TopicPartition[]): Promise<void> {
-      const ps = partitions.flatMap((tp) => owned.get(idOf(tp)) ?? []);
+      const ps = partitions.flatMap((tp) => owned.get(partitionKey(tp)) ?? []);
       for (const p of ps) {
         p.revoking = true;
         p.stop.abort();
@@ -237,19 +241,19 @@ export function createBatchLoop(deps: BatchLoopDeps) {
       await commit(ps);
       for (const p of ps) {
         p.gone = true;
-        owned.delete(idOf(p));
+        owned.delete(partitionKey(p));
       }
     },
 
     /** Partitions lost without notice (fenced): nothing of them may be committed any more. */
     lose(partitions: readonly TopicPartition[]): void {
       for (const tp of partitions) {
-        const p = owned.get(idOf(tp));
+        const p = owned.get(partitionKey(tp));
         if (!p) continue;
         p.gone = true;
         p.stop.abort();
         p.abort.abort();
-        owned.delete(idOf(tp));
+        owned.delete(partitionKey(tp));
       }
     },
 

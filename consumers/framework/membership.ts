@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type {
-  GroupConsumer,
-  GroupListener,
-  KafkaAdmin,
-  PartitionBounds,
-  PartitionOffset,
-  TopicPartition,
+import {
+  type GroupConsumer,
+  type GroupListener,
+  type KafkaAdmin,
+  type PartitionBounds,
+  type PartitionOffset,
+  partitionsByTopic,
+  partitionsIn,
+  type TopicPartition,
 } from '../../core/kafka/index.ts';
 import type { BatchLoop } from './batch-loop.ts';
 import type { ConsumerInstrumentation } from './instrumentation.ts';
@@ -28,18 +30,6 @@ export interface MembershipDeps {
   onAssigned(): void;
   /** True once the consumer is stopping (revocations then are a shutdown, not a rebalance). */
   closing(): boolean;
-}
-
-/** Partitions by topic, sorted (status, logs and the `joined` event show them so). */
-export function partitionsByTopic(ps: readonly TopicPartition[]): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (const p of ps) {
-    const list = out[p.topic] ?? [];
-    list.push(p.partition);
-    out[p.topic] = list;
-  }
-  for (const list of Object.values(out)) list.sort((a, b) => a - b);
-  return out;
 }
 
 /**
@@ -72,15 +62,8 @@ export function createMembership(deps: MembershipDeps): GroupListener {
     return [...committed, ...starts];
   }
 
-  const owned = (partitions: readonly TopicPartition[]) => {
-    const now = new Set(
-      deps
-        .consumer()
-        .assignment()
-        .map((p) => `${p.topic}\u0000${p.partition}`),
-    );
-    return partitions.filter((p) => now.has(`${p.topic}\u0000${p.partition}`));
-  };
+  const owned = (partitions: readonly TopicPartition[]) =>
+    partitionsIn(partitions, deps.consumer().assignment());
 
   return {
     async assigned(partitions) {

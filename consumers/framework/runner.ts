@@ -1,8 +1,14 @@
 import { ErrorCode, OutstreamError } from '../../core/errors.ts';
-import type { GroupConsumer, GroupProtocol, KafkaAdmin, KafkaClient } from '../../core/kafka/index.ts';
+import {
+  type GroupConsumer,
+  type GroupProtocol,
+  type KafkaAdmin,
+  type KafkaClient,
+  partitionsByTopic,
+} from '../../core/kafka/index.ts';
 import { type BatchLoop, createBatchLoop } from './batch-loop.ts';
 import type { ConsumerCore } from './consumer-core.ts';
-import { createMembership, partitionsByTopic } from './membership.ts';
+import { createMembership } from './membership.ts';
 
 /** Where a consumer is in its life. */
 export type ConsumerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'crashed';

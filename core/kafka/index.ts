@@ -35,7 +35,13 @@ export {
   shownGroupKinds,
   throwawayGroupPrefixes,
 } from './names.ts';
-export { partitionKey, withoutPartitions } from './partitions.ts';
+export {
+  groupByTopic,
+  partitionKey,
+  partitionsByTopic,
+  partitionsIn,
+  withoutPartitions,
+} from './partitions.ts';
 export type {
   GroupConsumer,
   GroupConsumerOptions,

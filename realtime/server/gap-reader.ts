@@ -1,5 +1,11 @@
 import type { Logger } from 'pino';
-import type { KafkaAdmin, KafkaRecord, RangeReader, ReadRange } from '../../core/kafka/index.ts';
+import {
+  type KafkaAdmin,
+  type KafkaRecord,
+  partitionKey,
+  type RangeReader,
+  type ReadRange,
+} from '../../core/kafka/index.ts';
 import type { Range } from './recent-buffer.ts';
 
 /** Options of {@link createGapReader}. */
@@ -16,8 +22,6 @@ interface Request {
   resolve: (records: KafkaRecord[]) => void;
   reject: (e: unknown) => void;
 }
-
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /**
  * Reads resume gaps from Kafka: offsets `[from, to)` of given partitions, as bounded reads of
@@ -37,7 +41,7 @@ export function createGapReader(options: GapReaderOptions) {
     for (const { ranges } of requests) {
       for (const r of ranges) {
         if (r.from >= r.to) continue;
-        const k = key(r.topic, r.partition);
+        const k = partitionKey(r);
         const t = targets.get(k);
         if (!t) targets.set(k, { ...r });
         else {
@@ -50,7 +54,7 @@ export function createGapReader(options: GapReaderOptions) {
     if (targets.size > 0) {
       const ranges = [...targets.values()];
       for await (const batch of reader.read({ ranges, timeoutMs, signal: stopping.signal })) {
-        const k = key(batch.topic, batch.partition);
+        const k = partitionKey(batch);
         const list = read.get(k) ?? [];
         for (const record of batch.records) list.push(record);
         read.set(k, list);
@@ -61,7 +65,7 @@ export function createGapReader(options: GapReaderOptions) {
     for (const req of requests) {
       const out: KafkaRecord[] = [];
       for (const r of req.ranges) {
-        const list = read.get(key(r.topic, r.partition)) ?? [];
+        const list = read.get(partitionKey(r)) ?? [];
         for (let i = firstAtOrAfter(list, r.from); i < list.length && list[i]!.offset < r.to; i++) {
           out.push(list[i]!);
         }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { partitionKey } from '../../core/kafka/index.ts';
 import type { SseConnection } from './connection.ts';
 import type { RecordRouter } from './decode-record.ts';
 import type { GapReader } from './gap-reader.ts';
@@ -205,7 +206,7 @@ export function createStreamStarter(o: StreamStarterOptions) {
 export function mergeByTime(records: readonly RoutedRecord[]): RoutedRecord[] {
   const runs = new Map<string, RoutedRecord[]>();
   for (const r of records) {
-    const k = `${r.topic}\u0000${r.partition}`;
+    const k = partitionKey(r);
     let run = runs.get(k);
     if (!run) {
       run = [];

@@ -5,6 +5,7 @@ import {
   IncrementalAlterConfigOperationTypes,
 } from '@platformatic/kafka';
 import { ErrorCode, OutstreamError } from '../../errors.ts';
+import { groupByTopic } from '../partitions.ts';
 import type { KafkaAdmin } from '../port.ts';
 import type { GroupDescription, PartitionOffset, TopicPartition } from '../types.ts';
 import { describeConsumerGroup } from './describe-consumer-group.ts';
@@ -178,16 +179,13 @@ export function createAdmin(o: ConnectionOptions): KafkaAdmin {
           `consumer group ${groupId} is ${described.state}: stop its members before moving its offsets`,
         );
       }
-      const byTopic = new Map<string, { partition: number; offset: bigint }[]>();
-      for (const { topic, partition, offset } of offsets) {
-        const list = byTopic.get(topic) ?? [];
-        list.push({ partition, offset });
-        byTopic.set(topic, list);
-      }
       await call(`set offsets of ${groupId}`, () =>
         admin().alterConsumerGroupOffsets({
           groupId,
-          topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })),
+          topics: [...groupByTopic(offsets)].map(([name, xs]) => ({
+            name,
+            partitionOffsets: xs.map(({ partition, offset }) => ({ partition, offset })),
+          })),
         }),
       );
     },

@@ -1,7 +1,8 @@
 import { Consumer } from '@platformatic/kafka';
+import { partitionsByTopic, withoutPartitions } from '../partitions.ts';
 import type { GroupConsumerOptions, MemberState } from '../port.ts';
 import type { PartitionOffset, TopicPartition } from '../types.ts';
-import { type Membership, type MembershipHooks, withoutPartitions } from './membership.ts';
+import type { Membership, MembershipHooks } from './membership.ts';
 import { baseOptions, type ConnectionOptions, call, kafkaError } from './options.ts';
 
 /**
@@ -104,12 +105,13 @@ export function classicMembership(
       );
     },
     async committed(partitions) {
-      const byTopic = new Map<string, number[]>();
-      for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
-      if (byTopic.size === 0) return [];
+      if (partitions.length === 0) return [];
       const offsets = await call(`committed offsets of ${o.groupId}`, () =>
         client.listCommittedOffsets({
-          topics: [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps })),
+          topics: Object.entries(partitionsByTopic(partitions)).map(([topic, ps]) => ({
+            topic,
+            partitions: ps,
+          })),
         }),
       );
       return partitions.flatMap((p) => {

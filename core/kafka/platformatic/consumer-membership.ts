@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, consumerGroupHeartbeatV1, offsetCommitV9, offsetFetchV9 } from '@platformatic/kafka';
+import { groupByTopic, partitionKey, partitionsByTopic, withoutPartitions } from '../partitions.ts';
 import type { GroupConsumerOptions, MemberState } from '../port.ts';
 import type { PartitionOffset, TopicPartition } from '../types.ts';
 import { GroupCoordinator, withCoordinatorRetry } from './coordinator.ts';
-import { type Membership, type MembershipHooks, withoutPartitions } from './membership.ts';
+import type { Membership, MembershipHooks } from './membership.ts';
 import { baseOptions, type ConnectionOptions, call, kafkaCodeOf, kafkaError } from './options.ts';
 import { TopicIds } from './topic-ids.ts';
 
@@ -209,9 +210,7 @@ export function consumerMembership(
     },
     async commit(offsets: readonly PartitionOffset[]) {
       if (offsets.length === 0) return;
-      const byTopic = new Map<string, PartitionOffset[]>();
-      for (const x of offsets) byTopic.set(x.topic, [...(byTopic.get(x.topic) ?? []), x]);
-      const topics = [...byTopic].map(([name, xs]) => ({
+      const topics = [...groupByTopic(offsets)].map(([name, xs]) => ({
         name,
         partitions: xs.map((x) => ({
           partitionIndex: x.partition,
@@ -227,24 +226,27 @@ export function consumerMembership(
       );
     },
     async committed(partitions) {
-      const byTopic = new Map<string, number[]>();
-      for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
-      if (byTopic.size === 0) return [];
+      if (partitions.length === 0) return [];
       const group = {
         groupId: o.groupId,
         memberId: null,
         memberEpoch: -1,
-        topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+        topics: Object.entries(partitionsByTopic(partitions)).map(([name, partitionIndexes]) => ({
+          name,
+          partitionIndexes,
+        })),
       };
       const response = await call(`committed offsets of ${o.groupId}`, () =>
         withCoordinatorRetry(() => coordinator.send((c) => offsetFetchV9.api.async(c, [group], false))),
       );
       const found = new Map<string, bigint>();
       for (const t of response.groups[0]?.topics ?? []) {
-        for (const p of t.partitions) found.set(`${t.name}\u0000${p.partitionIndex}`, p.committedOffset);
+        for (const p of t.partitions) {
+          found.set(partitionKey({ topic: t.name, partition: p.partitionIndex }), p.committedOffset);
+        }
       }
       return partitions.flatMap((p) => {
-        const offset = found.get(`${p.topic}\u0000${p.partition}`);
+        const offset = found.get(partitionKey(p));
         return offset === undefined || offset < 0n ? [] : [{ ...p, offset }];
       });
     },

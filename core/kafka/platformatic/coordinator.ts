@@ -71,11 +71,8 @@ export async function withCoordinatorRetry<T>(request: () => Promise<T>): Promis
     try {
       return await request();
     } catch (e) {
-      const code = kafkaCodeOf(e);
-      const transient =
-        code === 'NOT_COORDINATOR' ||
-        code === 'COORDINATOR_NOT_AVAILABLE' ||
-        code === 'COORDINATOR_LOAD_IN_PROGRESS';
+      const code = kafkaCodeOf(e) ?? '';
+      const transient = movedCodes.has(code) || code === 'COORDINATOR_LOAD_IN_PROGRESS';
       if (!transient || attempt >= 3) throw e;
       await sleep(200 * attempt);
     }

@@ -1,6 +1,10 @@
 import type { ClusterMetadata, Consumer } from '@platformatic/kafka';
+import { partitionKey } from '../partitions.ts';
 import type { KafkaRecord, RecordBatch, TopicPartition } from '../types.ts';
 import { kafkaCodeOf } from './options.ts';
+
+/** Bytes one fetch asks for when its owner does not say: per response and per partition. */
+export const defaultFetchBytes = { maxBytes: 16 * 1024 * 1024, maxBytesPerPartition: 1024 * 1024 } as const;
 
 /** Tuning of a {@link PartitionFetcher}. */
 export interface FetcherOptions {
@@ -35,7 +39,6 @@ interface NodeResult {
 const staleMetadataCodes = new Set([3, 5, 6, 74, 100, 103]);
 const offsetOutOfRange = 1;
 const controlBatch = 0x20;
-const idOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /**
  * Fetches records of a set of partitions from their leaders, from positions it is told
@@ -65,7 +68,7 @@ export class PartitionFetcher {
 
   /** Sets (or adds) a partition's next offset to fetch; a batch fetched from before is dropped. */
   seek(tp: TopicPartition, offset: bigint): void {
-    const id = idOf(tp.topic, tp.partition);
+    const id = partitionKey(tp);
     const p = this.#positions.get(id);
     if (p) {
       p.offset = offset;
@@ -85,16 +88,16 @@ export class PartitionFetcher {
 
   /** Stops fetching a partition and forgets its position. */
   remove(tp: TopicPartition): void {
-    this.#positions.delete(idOf(tp.topic, tp.partition));
+    this.#positions.delete(partitionKey(tp));
   }
 
   has(tp: TopicPartition): boolean {
-    return this.#positions.has(idOf(tp.topic, tp.partition));
+    return this.#positions.has(partitionKey(tp));
   }
 
   /** The next offset to fetch of a partition, if it is known. */
   position(tp: TopicPartition): bigint | undefined {
-    return this.#positions.get(idOf(tp.topic, tp.partition))?.offset;
+    return this.#positions.get(partitionKey(tp))?.offset;
   }
 
   partitions(): TopicPartition[] {
@@ -103,7 +106,7 @@ export class PartitionFetcher {
 
   setPaused(tps: readonly TopicPartition[], paused: boolean): void {
     for (const tp of tps) {
-      const p = this.#positions.get(idOf(tp.topic, tp.partition));
+      const p = this.#positions.get(partitionKey(tp));
       if (p && p.paused !== paused) {
         p.paused = paused;
         // Whatever a pending fetch brings for it is dropped: it is fetched again on resume.
@@ -198,7 +201,7 @@ export class PartitionFetcher {
       for (const p of positions) {
         const t = metadata.topics.get(p.topic);
         if (!t) continue;
-        requested.set(idOf(p.topic, p.partition), { generation: p.generation, offset: p.offset });
+        requested.set(partitionKey(p), { generation: p.generation, offset: p.offset });
         const entry = topics.get(p.topic) ?? { topicId: t.id, partitions: [] };
         entry.partitions.push({
           partition: p.partition,
@@ -273,7 +276,7 @@ export class PartitionFetcher {
     part: FetchResponse['responses'][number]['partitions'][number],
     requested: Map<string, Requested>,
   ): Promise<RecordBatch | undefined> {
-    const id = idOf(topic, part.partitionIndex);
+    const id = partitionKey({ topic, partition: part.partitionIndex });
     const asked = requested.get(id);
     const position = this.#positions.get(id);
     // Sought, paused or removed since the request left: its answer is out of date.

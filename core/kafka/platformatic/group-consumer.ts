@@ -1,8 +1,8 @@
+import { partitionsIn } from '../partitions.ts';
 import type { GroupConsumer, GroupConsumerOptions } from '../port.ts';
-import type { TopicPartition } from '../types.ts';
 import { classicMembership } from './classic-membership.ts';
 import { consumerMembership } from './consumer-membership.ts';
-import { PartitionFetcher } from './fetcher.ts';
+import { defaultFetchBytes, PartitionFetcher } from './fetcher.ts';
 import type { Membership, MembershipHooks } from './membership.ts';
 import type { ConnectionOptions } from './options.ts';
 
@@ -39,8 +39,6 @@ export function createGroupConsumer(connection: ConnectionOptions, o: GroupConsu
       : consumerMembership(connection, o, hooks);
   const membership: Membership = built.membership;
   fetcher = new PartitionFetcher(built.client, fetcherOptions(o));
-  const owns = (tp: TopicPartition) =>
-    membership.assignment().some((a) => a.topic === tp.topic && a.partition === tp.partition);
 
   return {
     groupId: o.groupId,
@@ -50,7 +48,7 @@ export function createGroupConsumer(connection: ConnectionOptions, o: GroupConsu
       fetcher.seek(position, position.offset);
     },
     pause: (partitions) => fetcher.setPaused(partitions, true),
-    resume: (partitions) => fetcher.setPaused(partitions.filter(owns), false),
+    resume: (partitions) => fetcher.setPaused(partitionsIn(partitions, membership.assignment()), false),
     commit: (offsets) => membership.commit(offsets),
     committed: (partitions) => membership.committed(partitions),
     assignment: () => membership.assignment(),
@@ -69,7 +67,7 @@ export function createGroupConsumer(connection: ConnectionOptions, o: GroupConsu
 function fetcherOptions(o: GroupConsumerOptions) {
   return {
     maxWaitMs: o.maxWaitMs ?? 100,
-    maxBytes: o.maxBytes ?? 16 * 1024 * 1024,
-    maxBytesPerPartition: o.maxBytesPerPartition ?? 1024 * 1024,
+    maxBytes: o.maxBytes ?? defaultFetchBytes.maxBytes,
+    maxBytesPerPartition: o.maxBytesPerPartition ?? defaultFetchBytes.maxBytesPerPartition,
   };
 }

@@ -27,5 +27,3 @@ export interface Membership {
   /** Revokes what it owns (through the hooks), leaves the group, closes its connections. */
   close(): Promise<void>;
 }
-
-export { withoutPartitions } from '../partitions.ts';

@@ -2,7 +2,7 @@ import { Consumer } from '@platformatic/kafka';
 import { KafkaError } from '../../errors.ts';
 import type { RangeReader, ReadOptions, ReadRange } from '../port.ts';
 import type { RecordBatch } from '../types.ts';
-import { PartitionFetcher } from './fetcher.ts';
+import { defaultFetchBytes, PartitionFetcher } from './fetcher.ts';
 import { baseOptions, type ConnectionOptions } from './options.ts';
 
 const key = (r: { topic: string; partition: number }) => `${r.topic}/${r.partition}`;
@@ -41,11 +41,7 @@ async function* readRanges(
     maxWaitTime: maxWaitMs,
   });
   open.add(client);
-  const fetcher = new PartitionFetcher(client, {
-    maxWaitMs,
-    maxBytes: 16 * 1024 * 1024,
-    maxBytesPerPartition: 1024 * 1024,
-  });
+  const fetcher = new PartitionFetcher(client, { maxWaitMs, ...defaultFetchBytes });
   const bounded = [...wanted.values()].every((r) => r.to !== undefined);
   const deadline = Date.now() + timeoutMs;
   let degraded: string | undefined;

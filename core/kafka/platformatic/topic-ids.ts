@@ -1,4 +1,5 @@
 import type { Consumer } from '@platformatic/kafka';
+import { groupByTopic } from '../partitions.ts';
 import type { TopicPartition } from '../types.ts';
 
 /** Partitions of one topic by its id, as the consumer group protocol speaks them. */
@@ -25,13 +26,11 @@ export class TopicIds {
 
   async toIds(partitions: readonly TopicPartition[]): Promise<IdPartitions[]> {
     if (partitions.some((p) => !this.#byName.has(p.topic))) await this.#refresh();
-    const byId = new Map<string, number[]>();
-    for (const p of partitions) {
-      const id = this.#byName.get(p.topic);
-      if (id === undefined) throw new Error(`topic ${p.topic} has no id in the cluster's metadata`);
-      byId.set(id, [...(byId.get(id) ?? []), p.partition]);
-    }
-    return [...byId].map(([topicId, ps]) => ({ topicId, partitions: ps }));
+    return [...groupByTopic(partitions)].map(([topic, ps]) => {
+      const topicId = this.#byName.get(topic);
+      if (topicId === undefined) throw new Error(`topic ${topic} has no id in the cluster's metadata`);
+      return { topicId, partitions: ps.map((p) => p.partition) };
+    });
   }
 
   async toPartitions(assignment: readonly IdPartitions[]): Promise<TopicPartition[]> {
