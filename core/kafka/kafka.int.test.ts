@@ -17,6 +17,7 @@ import {
   headerText,
   type KafkaClient,
   type KafkaRecord,
+  readAll,
   type TopicPartition,
 } from './index.ts';
 
@@ -32,16 +33,6 @@ async function newTopic(partitions = 3): Promise<string> {
   await admin.createTopics([{ topic, partitions, replicationFactor: 1 }]);
   created.push(topic);
   return topic;
-}
-
-async function readAll(
-  ranges: Parameters<ReturnType<typeof kafka.reader>['read']>[0],
-): Promise<KafkaRecord[]> {
-  const reader = kafka.reader();
-  const out: KafkaRecord[] = [];
-  for await (const batch of reader.read(ranges)) out.push(...batch.records);
-  await reader.close();
-  return out;
 }
 
 afterAll(async () => {
@@ -81,7 +72,7 @@ describe('the Kafka port against the stack broker', () => {
     await producer.close();
     const bounds = await admin.partitionBounds(topic);
     expect(bounds.reduce((s, b) => s + Number(b.high - b.low), 0)).toBe(12);
-    const records = await readAll({
+    const records = await readAll(kafka, {
       ranges: bounds.map((b) => ({ topic, partition: b.partition, from: b.low, to: b.high })),
     });
     expect(records).toHaveLength(12);
@@ -97,7 +88,7 @@ describe('the Kafka port against the stack broker', () => {
     );
     // A sub-range: exactly those offsets.
     const p = bounds.find((b) => b.high - b.low >= 2)!;
-    const slice = await readAll({
+    const slice = await readAll(kafka, {
       ranges: [{ topic, partition: p.partition, from: p.low + 1n, to: p.high }],
     });
     expect(slice.map((r) => r.offset)).toEqual(
@@ -107,7 +98,7 @@ describe('the Kafka port against the stack broker', () => {
 
   it('a bounded read that cannot reach its end fails by its deadline, naming the partition', async () => {
     const topic = await newTopic(1);
-    const error = await readAll({
+    const error = await readAll(kafka, {
       ranges: [{ topic, partition: 0, from: 0n, to: 5n }],
       timeoutMs: 1_000,
     }).then(
