@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { deadLetterTopic, headerText, type KafkaRecord, recordHeaders } from '../../core/kafka/index.ts';
+import { deadLetterTopic, headerText, type KafkaRecord } from '../../core/kafka/index.ts';
 import { deadLetterMessage } from './dead-letter.ts';
 import { originalRecord } from './dead-letter-source.ts';
+import { bookingRecord } from './test-fixtures/records.ts';
 
-const source: KafkaRecord = {
-  topic: 'events.booking',
-  partition: 3,
-  offset: 42n,
-  key: Buffer.from('b-1'),
-  value: Buffer.from([0, 0, 0, 0, 9, 1, 2]),
-  timestamp: 1_700_000_000_000,
-  headers: recordHeaders({ 'event-id': 'e-1', 'event-type': 'booking.created' }),
-};
+const source = bookingRecord();
 
 /** The dead letter of `source` as a consumed record: headers arrive as Buffers. */
 function consumed(group = 'notifications'): KafkaRecord & { headers: Map<string, Buffer | null> } {

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { SchemaDecodeError } from '../../core/errors.ts';
-import { type KafkaRecord, recordHeaders } from '../../core/kafka/index.ts';
+import { recordHeaders } from '../../core/kafka/index.ts';
 import { deadLetterMessage, deadLetterHeaders as h } from './dead-letter.ts';
+import { bookingRecord } from './test-fixtures/records.ts';
 
-const record = (over: Partial<KafkaRecord> = {}): KafkaRecord => ({
-  topic: 'events.booking',
-  partition: 3,
-  offset: 42n,
-  key: Buffer.from('b-1'),
-  value: Buffer.from([0, 0, 0, 0, 9, 1, 2]),
-  timestamp: 1_700_000_000_000,
-  headers: recordHeaders({ 'event-id': 'e-1', 'event-type': 'booking.created' }),
-  ...over,
-});
+const record = bookingRecord;
 const text = (headers: Record<string, Buffer | string> | undefined) =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
 
