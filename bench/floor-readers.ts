@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import kafkajs from 'kafkajs';
 import { envelopeHeaders } from '../connect/outbox-connector.ts';
 import { createKafka, headerText, type KafkaClient } from '../core/kafka/index.ts';
+import { waitFor } from '../core/wait.ts';
 
 /** A reader of the floor phase: arrival time (ms) per event id of this run. */
 export interface FloorReader {
@@ -146,22 +147,28 @@ export async function kcatReader(
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const lines = createInterface({ input: child.stdout });
-  let assigned = false;
   lines.on('line', (line) => {
     const t = now();
     const h = Object.fromEntries(line.split(',').map((kv) => kv.split(/=(.*)/s).slice(0, 2)));
     if (h[envelopeHeaders.actor] === actor && h[envelopeHeaders.eventId])
       arrivals.set(h[envelopeHeaders.eventId]!, t);
   });
-  // kcat prints nothing when it joins: give its group a moment, checked by its membership.
+  // kcat prints nothing when it joins: wait (up to 30 s, then measure anyway) until its group
+  // is stable with partitions assigned.
   const kafka = createKafka({ brokers, clientId: 'bench-floor-kcat' });
-  const deadline = Date.now() + 30_000;
-  while (!assigned && Date.now() < deadline) {
-    const [g] = await kafka.withAdmin((a) => a.describeGroups([group]));
-    assigned =
-      (g?.members.some((m) => m.assignment.length > 0) ?? false) && g?.state.toUpperCase() === 'STABLE';
-    if (!assigned) await new Promise((r) => setTimeout(r, 200));
-  }
+  await kafka
+    .withAdmin((admin) =>
+      waitFor(
+        async () => {
+          const [g] = await admin.describeGroups([group]);
+          return (
+            (g?.members.some((m) => m.assignment.length > 0) ?? false) && g?.state.toUpperCase() === 'STABLE'
+          );
+        },
+        { timeoutMs: 30_000, intervalMs: 200, what: `kcat's group ${group} to be assigned` },
+      ),
+    )
+    .catch(() => {});
   return {
     name: 'kcat (librdkafka)',
     arrivals,
