@@ -7,7 +7,7 @@ import {
   type RecordBatch,
   type TopicPartition,
 } from '../../core/kafka/index.ts';
-import type { KeyScheduler } from './key-scheduler.ts';
+import type { KeyScheduler, ScheduledJob } from './key-scheduler.ts';
 import { createOffsetTracker, type OffsetTracker } from './offset-tracker.ts';
 import type { RecordOutcome, RecordSignals } from './process-record.ts';
 
@@ -60,7 +60,10 @@ interface Owned extends TopicPartition {
   /** The offset after the last record handed out (or skipped over by a batch's end). */
   handedUpTo: bigint;
   highWatermark: bigint;
-  tasks: Set<Promise<void>>;
+  /** Tasks handed to the scheduler and not settled. */
+  active: number;
+  /** Called (and cleared) when `active` drops to 0. */
+  idle: (() => void)[];
   /** Revocation began: no handler starts any more. */
   revoking: boolean;
   /** Revoked or lost: nothing of it is committed any more. */
@@ -70,6 +73,46 @@ interface Owned extends TopicPartition {
   /** Stops retries (draining); `abort` is the handlers' signal, fired past the drain deadline. */
   stop: AbortController;
   abort: AbortController;
+  /** The two signals above, as the record processor takes them. */
+  signals: RecordSignals;
+}
+
+const notStarted = Promise.resolve(undefined);
+
+/**
+ * One record's turn in the key scheduler: one object per record, methods on the prototype (at
+ * tens of thousands of records a second, a closure chain per record is a visible share of a
+ * no-op handler's cost, mostly in the garbage collector).
+ */
+class RecordJob implements ScheduledJob {
+  readonly key: string;
+  readonly #record: KafkaRecord;
+  readonly #p: Owned;
+  readonly #process: BatchLoopDeps['process'];
+  readonly #done: (p: Owned, record: KafkaRecord, ok: boolean, outcome: unknown) => void;
+
+  constructor(
+    key: string,
+    record: KafkaRecord,
+    p: Owned,
+    process: BatchLoopDeps['process'],
+    done: (p: Owned, record: KafkaRecord, ok: boolean, outcome: unknown) => void,
+  ) {
+    this.key = key;
+    this.#record = record;
+    this.#p = p;
+    this.#process = process;
+    this.#done = done;
+  }
+
+  run(): Promise<RecordOutcome | undefined> {
+    // Revoked while it waited: it never starts, and its offset stays uncommitted.
+    return this.#p.revoking || this.#p.gone ? notStarted : this.#process(this.#record, this.#p.signals);
+  }
+
+  settled(ok: boolean, outcome: unknown): void {
+    this.#done(this.#p, this.#record, ok, outcome);
+  }
 }
 
 /**
@@ -90,6 +133,17 @@ export function createBatchLoop(deps: BatchLoopDeps) {
   // Woken whenever a task settles: the loop may be waiting for room under the in-flight limit.
   let wake: (() => void) | undefined;
   polling.signal.addEventListener('abort', () => wake?.(), { once: true });
+
+  const settled = (p: Owned, record: KafkaRecord, ok: boolean, outcome: unknown) => {
+    if (!ok) {
+      logger.error(
+        { err: outcome, topic: p.topic, partition: p.partition, offset: record.offset },
+        'bug: task failed',
+      );
+    } else if (outcome !== 'abandoned' && outcome !== undefined && !p.gone) p.tracker.complete(record.offset);
+    if (--p.active === 0 && p.idle.length > 0) for (const done of p.idle.splice(0)) done();
+    wake?.();
+  };
 
   const position = (p: Owned) => (p.tracker.pending() === 0 ? p.handedUpTo : p.tracker.watermark()!);
 
@@ -114,23 +168,8 @@ export function createBatchLoop(deps: BatchLoopDeps) {
         deps.ordering === 'none'
           ? `${p.topic}\u0000@${p.partition}:${record.offset}`
           : `${p.topic}\u0000${record.key === null ? `#${p.partition}` : `=${record.key.toString()}`}`;
-      const task = scheduler
-        .schedule(key, async () => {
-          if (p.revoking || p.gone) return;
-          const outcome = await deps.process(record, { stop: p.stop.signal, abort: p.abort.signal });
-          if (outcome !== 'abandoned' && !p.gone) p.tracker.complete(record.offset);
-        })
-        .catch((e: unknown) =>
-          logger.error(
-            { err: e, topic: p.topic, partition: p.partition, offset: record.offset },
-            'bug: task failed',
-          ),
-        )
-        .finally(() => {
-          p.tasks.delete(task);
-          wake?.();
-        });
-      p.tasks.add(task);
+      p.active++;
+      scheduler.enqueue(new RecordJob(key, record, p, deps.process, settled));
     }
     // Past control records and compacted gaps at the batch's end too, but never past the stop.
     const end = stopAt !== undefined && batch.nextOffset > stopAt ? stopAt : batch.nextOffset;
@@ -196,6 +235,8 @@ export function createBatchLoop(deps: BatchLoopDeps) {
     /** Partitions now owned, each read from `offset` (its committed position). */
     assign(positions: readonly PartitionOffset[]): void {
       for (const { topic, partition, offset } of positions) {
+        const stop = new AbortController();
+        const abort = new AbortController();
         owned.set(partitionKey({ topic, partition }), {
           topic,
           partition,
@@ -203,12 +244,14 @@ export function createBatchLoop(deps: BatchLoopDeps) {
           committed: offset,
           handedUpTo: offset,
           highWatermark: offset,
-          tasks: new Set(),
+          active: 0,
+          idle: [],
           revoking: false,
           gone: false,
           stopped: false,
-          stop: new AbortController(),
-          abort: new AbortController(),
+          stop,
+          abort,
+          signals: { stop: stop.signal, abort: abort.signal },
         });
       }
     },
@@ -224,11 +267,11 @@ export function createBatchLoop(deps: BatchLoopDeps) {
         p.revoking = true;
         p.stop.abort();
       }
-      const tasks = ps.flatMap((p) => [...p.tasks]);
-      if (tasks.length > 0) {
+      const busy = ps.filter((p) => p.active > 0);
+      if (busy.length > 0) {
         const deadline = new AbortController();
         const drained = await Promise.race([
-          Promise.allSettled(tasks).then(() => true),
+          Promise.all(busy.map((p) => new Promise<void>((done) => p.idle.push(done)))).then(() => true),
           sleep(deps.drainTimeoutMs, false, { signal: deadline.signal }).catch(() => false),
         ]);
         deadline.abort();

@@ -29,35 +29,63 @@ export interface OffsetTracker {
  * t.complete(10n); t.watermark(); // 12n
  */
 export function createOffsetTracker(): OffsetTracker {
-  // Offsets in the order added; `head` is the first one that may still be open.
-  let queue: bigint[] = [];
+  // Offsets are kept as numbers relative to the first one (a partition never moves 2^53 in
+  // one assignment): bigint keys in a Set cost a hash and an allocation per record.
+  let base: bigint | undefined;
+  // Offsets in the order added, and whether each finished; `head` is the first that may be open.
+  let offsets: number[] = [];
+  let finished: boolean[] = [];
   let head = 0;
-  const open = new Set<bigint>();
-  let last: bigint | undefined;
-  let floor: bigint | undefined;
+  let last = -1;
+  let open = 0;
+
+  /** Where `d` sits among the offsets from `head` on, or -1. */
+  function indexOf(d: number): number {
+    // Handlers mostly finish in order: the first open offset is the usual answer.
+    if (offsets[head] === d) return head;
+    let lo = head;
+    let hi = offsets.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = offsets[mid]!;
+      if (at === d) return mid;
+      if (at < d) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
 
   return {
     add(o) {
-      if (last !== undefined && o <= last) {
-        throw new RangeError(`offsets must be added in increasing order: ${o} after ${last}`);
+      const first = base === undefined;
+      base ??= o;
+      const d = Number(o - base);
+      if (!first && d <= last) {
+        throw new RangeError(`offsets must be added in increasing order: ${o} after ${base + BigInt(last)}`);
       }
-      queue.push(o);
-      open.add(o);
-      last = o;
-      floor ??= o;
+      offsets.push(d);
+      finished.push(false);
+      last = d;
+      open++;
     },
     complete(o) {
-      if (!open.delete(o))
+      const i = base === undefined || o < base ? -1 : indexOf(Number(o - base));
+      if (i < 0 || finished[i]) {
         throw new RangeError(`offset ${o} is not pending (never added, or completed twice)`);
-      while (head < queue.length && !open.has(queue[head]!)) head++;
-      floor = head < queue.length ? queue[head]! : last! + 1n;
+      }
+      finished[i] = true;
+      open--;
+      while (head < offsets.length && finished[head]) head++;
       // Drop the finished prefix now and then, so a long-lived tracker stays small.
-      if (head > 1024 && head * 2 > queue.length) {
-        queue = queue.slice(head);
+      if (head > 1024 && head * 2 > offsets.length) {
+        offsets = offsets.slice(head);
+        finished = finished.slice(head);
         head = 0;
       }
     },
-    watermark: () => floor,
-    pending: () => open.size,
+    // Asked once per commit tick, not per record: the bigint is made here.
+    watermark: () =>
+      base === undefined ? undefined : base + BigInt(head < offsets.length ? offsets[head]! : last + 1),
+    pending: () => open,
   };
 }

@@ -58,6 +58,8 @@ export class PartitionFetcher {
   #retryAt = 0;
   #failures = 0;
   #wake: (() => void) | undefined;
+  /** The prefetch last started without being awaited. */
+  #issuing: Promise<void> = Promise.resolve();
   /** What is being waited out (a broker down, metadata unavailable); undefined when healthy. */
   degraded: string | undefined;
 
@@ -123,8 +125,8 @@ export class PartitionFetcher {
    */
   async poll(signal?: AbortSignal): Promise<RecordBatch[]> {
     if (signal?.aborted) return [];
-    let out = await this.#drain();
-    if (out.length > 0) return out;
+    const out = await this.#drain();
+    if (out.length > 0) return this.#prefetched(out);
     await this.#issue();
     const woken = new Promise<void>((resolve) => {
       this.#wake = resolve;
@@ -149,12 +151,26 @@ export class PartitionFetcher {
     clearTimeout(timer);
     if (onAbort) signal?.removeEventListener('abort', onAbort);
     this.#wake = undefined;
-    out = await this.#drain();
-    return out;
+    return this.#prefetched(await this.#drain());
+  }
+
+  /**
+   * Sends the next requests before handing `batches` out, so the answer travels while they
+   * are handled: without it every batch costs its handling plus a round trip to the broker.
+   * What comes back waits in `#ready` (at most one response per broker).
+   */
+  #prefetched(batches: RecordBatch[]): RecordBatch[] {
+    if (batches.length > 0) {
+      this.#issuing = this.#issue().catch((e: unknown) =>
+        this.#failed(`cannot send a fetch: ${(e as Error).message}`),
+      );
+    }
+    return batches;
   }
 
   /** Waits for requests in flight (before closing the client). */
   async settle(): Promise<void> {
+    await this.#issuing;
     await Promise.allSettled([...this.#pending.values()]);
     this.#ready = [];
   }
