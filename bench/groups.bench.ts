@@ -217,8 +217,12 @@ interface Latency {
   p50: number;
   p99: number;
   max: number;
-  /** Means: commit → handler start (capture, Kafka, fetch, queueing) and the handler itself. */
-  parts: [number, number];
+  /**
+   * Where the time goes, p50 and p99 of each stage: commit → the record's timestamp (Debezium
+   * read it from the WAL), → handler start (Connect's producer, Kafka, the fetch, queueing in
+   * the group), and the handler itself.
+   */
+  stages: { capture: [number, number]; delivery: [number, number]; handler: [number, number] };
 }
 
 function latencies(ids: readonly string[]): Record<GroupName, Latency> {
@@ -230,15 +234,21 @@ function latencies(ids: readonly string[]): Record<GroupName, Latency> {
       return e ? [{ e, c: commits.get(id)!.t }] : [];
     });
     const lat = got.map(({ e, c }) => e.end - c).sort((a, b) => a - b);
-    const mean = (f: (x: (typeof got)[number]) => number) =>
-      got.reduce((s, x) => s + f(x), 0) / (got.length || 1);
+    const stage = (f: (x: (typeof got)[number]) => number): [number, number] => {
+      const sorted = got.map(f).sort((a, b) => a - b);
+      return [pct(sorted, 0.5), pct(sorted, 0.99)];
+    };
     out[g] = {
       n: got.length,
       expected: mine.length,
       p50: pct(lat, 0.5),
       p99: pct(lat, 0.99),
       max: lat[lat.length - 1] ?? Number.NaN,
-      parts: [mean((x) => x.e.start - x.c), mean((x) => x.e.end - x.e.start)],
+      stages: {
+        capture: stage((x) => x.e.recordTs - x.c),
+        delivery: stage((x) => x.e.start - x.e.recordTs),
+        handler: stage((x) => x.e.end - x.e.start),
+      },
     };
   }
   return out;
@@ -248,7 +258,8 @@ function printLatency(name: string, l: Record<GroupName, Latency>) {
   console.log(`  ${name}`);
   for (const g of groupNames) {
     const x = l[g];
-    const parts = `   (mean: commit→handler start ${x.parts[0].toFixed(0)} ms, handler ${x.parts[1].toFixed(1)} ms)`;
+    const st = ([p50, p99]: [number, number]) => `${p50.toFixed(0)}/${p99.toFixed(0)}`;
+    const parts = `   (p50/p99 ms: capture ${st(x.stages.capture)}, delivery ${st(x.stages.delivery)}, handler ${st(x.stages.handler)})`;
     const missing = x.n < x.expected ? `  [${x.expected - x.n} not done]` : '';
     console.log(`    ${g.padEnd(19)} p50 ${ms(x.p50)}  p99 ${ms(x.p99)}  max ${ms(x.max)}${parts}${missing}`);
   }
