@@ -100,6 +100,8 @@ async function startOutstream(): Promise<{ port: number; pid: number }> {
     SSE_JWT_SECRET: secret,
     SSE_HEARTBEAT_MS: String(heartbeatMs),
     SSE_MAX_CONNECTIONS: String(connections + 1_000),
+    // Every bench client comes from 127.0.0.1.
+    SSE_MAX_CONNECTIONS_PER_IP: String(connections + 1_000),
     SSE_RETRY_MS: '500',
     LOG_LEVEL: 'warn',
   });

@@ -1,10 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { envelopeHeaders } from '../connect/outbox-connector.ts';
 import type { OutstreamConfig } from '../core/config.ts';
+import { createKafka, type KafkaProducer, type ProducerRecord } from '../core/kafka/index.ts';
 import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { createEmitter, createSchemaIds, type Emitted } from '../producers/index.ts';
-import { samples } from '../schemas/index.ts';
+import { catalogue, type Events, type EventType, encodePayload, frame, samples } from '../schemas/index.ts';
 import { withTx } from './db.ts';
+
+/** The envelope of a record written straight to Kafka (see {@link createEventWriter}'s `record`). */
+export interface EnvelopeFields {
+  aggregateId: string;
+  sequence: number;
+  /** Default: a fresh UUID. */
+  eventId?: string;
+}
 
 /**
  * Emits example-domain events through the outbox (the real path: Postgres → Debezium →
@@ -12,9 +22,9 @@ import { withTx } from './db.ts';
  */
 export function createEventWriter(config: OutstreamConfig) {
   const pool = new pg.Pool({ connectionString: config.database.url, max: 4 });
-  const emitter = createEmitter({
-    schemaIds: createSchemaIds(createSchemaRegistry({ url: config.registry.url })),
-  });
+  const schemaIds = createSchemaIds(createSchemaRegistry({ url: config.registry.url }));
+  const emitter = createEmitter({ schemaIds });
+  let producer: KafkaProducer | undefined;
 
   return {
     /** A unique id: a UUID for bookings and users (their schemas say so), `h-…` for hotels. */
@@ -55,6 +65,44 @@ export function createEventWriter(config: OutstreamConfig) {
       );
     },
 
-    close: () => pool.end(),
+    /**
+     * A record exactly as Debezium's outbox router writes it (key = aggregate id, the framed
+     * Avro payload, the envelope in headers), for the Kafka port's producer: tests write one
+     * envelope twice (as Debezium does after a Connect crash) or many records fast.
+     */
+    async record<K extends EventType>(
+      type: K,
+      payload: Events[K],
+      envelope: EnvelopeFields,
+    ): Promise<ProducerRecord> {
+      const { topic, aggregateType } = catalogue[type];
+      return {
+        topic,
+        key: envelope.aggregateId,
+        value: frame(await schemaIds.idFor(type), encodePayload(type, payload)),
+        headers: {
+          [envelopeHeaders.eventId]: envelope.eventId ?? randomUUID(),
+          [envelopeHeaders.eventType]: type,
+          [envelopeHeaders.aggregateType]: aggregateType,
+          [envelopeHeaders.aggregateId]: envelope.aggregateId,
+          [envelopeHeaders.sequence]: String(envelope.sequence),
+          [envelopeHeaders.occurredAt]: new Date().toISOString(),
+        },
+      };
+    },
+
+    /** Writes records with the Kafka port's producer (acks from every in-sync replica). */
+    async produce(records: readonly ProducerRecord[]): Promise<void> {
+      producer ??= createKafka({
+        ...config.kafka,
+        clientId: `${config.kafka.clientId}-test-writer`,
+      }).producer();
+      await producer.send(records);
+    },
+
+    close: async () => {
+      await producer?.close();
+      await pool.end();
+    },
   };
 }

@@ -33,13 +33,29 @@ export interface SseReader {
 
 const control = new Set(['checkpoint', 'reset', 'disconnect']);
 
+/** Options of {@link openSse}. */
+export interface OpenSseOptions {
+  /** The local address to connect from (e.g. `127.0.0.2`: another client address on loopback). */
+  localAddress?: string;
+}
+
 /**
  * A minimal SSE reader over `node:http`, for tests that need what EventSource hides: status
  * codes and bodies, raw frames, and a reader that stops reading.
  */
-export function openSse(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
+export function openSse(
+  url: string,
+  headers: Record<string, string> = {},
+  options: OpenSseOptions = {},
+): Promise<SseReader> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+    const requestOptions = {
+      headers: { accept: 'text/event-stream', ...headers },
+      // One connection per stream, never a pooled one: each is a client of its own.
+      agent: false,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    };
+    const req = http.get(url, requestOptions, (res) => {
       let ended = false;
       let endedResolve!: () => void;
       const endedPromise = new Promise<void>((r) => {

@@ -14,6 +14,16 @@ describe('SequenceTracker', () => {
     expect(t.see('booking:1', 2)).toEqual({ kind: 'next' });
   });
 
+  it('still drops a repeat after a reset, without reporting the jump a reset implies', () => {
+    const t = new SequenceTracker();
+    t.see('booking:1', 1);
+    t.see('booking:1', 2);
+    t.rebase();
+    expect(t.see('booking:1', 2)).toEqual({ kind: 'duplicate', last: 2 });
+    expect(t.see('booking:1', 7)).toEqual({ kind: 'next' });
+    expect(t.see('booking:1', 9)).toEqual({ kind: 'gap', expected: 8, got: 9 });
+  });
+
   it('forgets the least recently seen aggregates past its capacity', () => {
     const t = new SequenceTracker(2);
     t.see('a', 1);

@@ -94,8 +94,10 @@ const CLOSED = 2;
 /**
  * A typed realtime client over the standard EventSource: handlers are typed from the event map
  * and the route table (`e.payload` is the channel's projection), sequences are tracked per
- * aggregate (duplicates dropped, jumps reported), `reset` is surfaced, and it reconnects with
- * its last position after anything EventSource gives up on (HTTP errors, expired tokens).
+ * aggregate across every reconnect, resume and reset of the client (an event whose sequence
+ * was already seen is dropped, never passed twice; jumps are reported), `reset` is surfaced,
+ * and it reconnects with its last position after anything EventSource gives up on (HTTP
+ * errors, expired tokens, the gateway's maximum stream lifetime).
  *
  * @example
  * const stream = createStreamClient({ url: 'http://127.0.0.1:18090', channels: ['hotel:1'], token });
@@ -174,15 +176,17 @@ export function createStreamClient(options: StreamClientOptions) {
     es.addEventListener('checkpoint', track);
     es.addEventListener('reset', (e) => {
       track(e);
-      sequences.clear();
+      // The client refetches its state; what it saw still counts, so a repeat stays a duplicate.
+      sequences.rebase();
       const info = JSON.parse(e.data) as ResetInfo;
       for (const h of resetHandlers) h(info);
     });
     es.addEventListener('disconnect', (e) => {
       const info = JSON.parse(e.data) as DisconnectInfo;
       for (const h of disconnectHandlers) h(info);
-      // The EventSource reconnects by itself, but with the token in its URL: get a new one.
-      if (info.reason === 'token-expired') reopen(false);
+      // The EventSource reconnects by itself, but with the token in its URL: the gateway ended
+      // the stream for its token's (or the stream's) age, so reconnect with a fresh one.
+      if (info.reason === 'token-expired' || info.reason === 'max-lifetime') reopen(false);
     });
   }
 

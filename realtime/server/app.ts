@@ -1,12 +1,15 @@
 import type { HttpBindings } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { type Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { cors } from 'hono/cors';
 import type { Logger } from 'pino';
 import { ForbiddenChannelError, isOutstreamError, type OutstreamError } from '../../core/errors.ts';
+import { AddressLimits } from './address-limits.ts';
 import type { Authenticator } from './auth.ts';
 import { grants, parseChannelList } from './channel-request.ts';
-import { SseConnection } from './connection.ts';
+import { DisconnectReason, SseConnection } from './connection.ts';
 import type { createDemoAssets } from './demo-assets.ts';
 import type { Hub } from './hub.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -34,7 +37,7 @@ export interface AppDeps {
   kafkaDegraded: () => string | undefined;
 }
 
-const statusOf: Record<string, 400 | 401 | 403> = {
+const statusOf: Record<string, 400 | 401 | 403 | undefined> = {
   UNAUTHORIZED: 401,
   FORBIDDEN_CHANNEL: 403,
   INVALID_CHANNELS: 400,
@@ -42,57 +45,69 @@ const statusOf: Record<string, 400 | 401 | 403> = {
 
 /**
  * The gateway's HTTP surface (hono): `GET /v1/stream`, `/health`, `/metrics`, `/demo`. The
- * stream handler authenticates and validates through hono, then writes the SSE stream straight
- * to the Node response and tells the adapter so (`RESPONSE_ALREADY_SENT`).
+ * stream handler checks the node's and the client address's limits, authenticates and
+ * validates through hono, then writes the SSE stream straight to the Node response and tells
+ * the adapter so (`RESPONSE_ALREADY_SENT`).
  */
 export function createApp(deps: AppDeps) {
   const { options, hub, metrics, logger } = deps;
   const app = new Hono<{ Bindings: HttpBindings }>();
   const anyOrigin = options.corsOrigins.includes('*');
+  const perAddress = new AddressLimits(options.maxConnectionsPerIp);
+  /** Streams admitted but not yet registered with the hub (authenticating, waiting for the feed). */
+  let opening = 0;
 
-  function corsHeaders(origin: string | undefined): Record<string, string> {
-    if (anyOrigin) return { 'access-control-allow-origin': '*' };
-    if (origin && options.corsOrigins.includes(origin)) {
-      return {
-        'access-control-allow-origin': origin,
-        'access-control-allow-credentials': 'true',
-        vary: 'Origin',
-      };
-    }
-    return {};
+  if (options.corsOrigins.length > 0) {
+    app.use(
+      '*',
+      cors({
+        origin: anyOrigin ? '*' : [...options.corsOrigins],
+        // Cookies cross-origin only for listed origins: browsers refuse credentials with `*`.
+        credentials: !anyOrigin,
+        allowMethods: ['GET', 'OPTIONS'],
+        allowHeaders: ['Authorization', 'Last-Event-ID', 'Cache-Control'],
+        maxAge: 600,
+      }),
+    );
   }
 
-  app.use('*', async (c, next) => {
-    const cors = corsHeaders(c.req.header('origin'));
-    if (c.req.method === 'OPTIONS') {
-      return c.body(null, 204, {
-        ...cors,
-        'access-control-allow-methods': 'GET, OPTIONS',
-        'access-control-allow-headers': 'Authorization, Last-Event-ID, Cache-Control',
-        'access-control-max-age': '600',
-      });
-    }
-    await next();
-    for (const [k, v] of Object.entries(cors)) c.res.headers.set(k, v);
-  });
-
-  const refuse = (c: Context, status: 400 | 401 | 403 | 503, body: Record<string, unknown>) => {
+  const refuse = (c: Context, status: 400 | 401 | 403 | 429 | 503, body: Record<string, unknown>) => {
     metrics.rejected.inc({ status: String(status) });
     const headers: Record<string, string> = {};
     if (status === 401) headers['www-authenticate'] = 'Bearer realm="outstream"';
-    if (status === 503) headers['retry-after'] = '2';
+    if (status === 503 || status === 429) headers['retry-after'] = '2';
     return c.json(body, status, headers);
   };
 
   app.get('/v1/stream', async (c) => {
     if (deps.isDraining())
       return refuse(c, 503, { error: 'DRAINING', message: 'this node is shutting down' });
-    if (hub.size >= options.maxConnections) {
+    if (hub.size + opening >= options.maxConnections) {
       return refuse(c, 503, {
         error: 'CONNECTION_LIMIT',
         message: `this node holds ${options.maxConnections} streams`,
       });
     }
+    const ip = getConnInfo(c).remote.address ?? 'unknown';
+    if (!perAddress.acquire(ip)) {
+      return refuse(c, 429, {
+        error: 'ADDRESS_CONNECTION_LIMIT',
+        message: `${ip} holds ${options.maxConnectionsPerIp} streams on this node, the most one address may`,
+      });
+    }
+    opening++;
+    let handedOver = false;
+    try {
+      const response = await open(c, ip);
+      handedOver = response === RESPONSE_ALREADY_SENT;
+      return response;
+    } finally {
+      opening--;
+      if (!handedOver) perAddress.release(ip);
+    }
+  });
+
+  async function open(c: Context<{ Bindings: HttpBindings }>, ip: string) {
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     const token = bearer ?? getCookie(c, options.cookieName) ?? c.req.query('token');
     let channels: ReturnType<typeof parseChannelList>;
@@ -120,23 +135,42 @@ export function createApp(deps: AppDeps) {
     const lastEventId = c.req.header('last-event-id') || c.req.query('lastEventId') || undefined;
     const res = c.env.outgoing;
     const topics = [...new Set(channels.flatMap((ch) => [...deps.router.topicsOf(ch.kind)]))].sort();
+    // hono's cors() set its headers on the response hono did not send: carry them over.
+    const corsHeaders: Record<string, string> = {};
+    for (const [k, v] of c.res.headers) if (k.startsWith('access-control-')) corsHeaders[k] = v;
+    if (corsHeaders['access-control-allow-origin'] && !anyOrigin) corsHeaders.vary = 'Origin';
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
-      ...corsHeaders(c.req.header('origin')),
+      ...corsHeaders,
     });
     c.env.incoming.socket.setNoDelay(true);
+    // Every stream ends: at the token's expiry, or at the node's maximum lifetime (90–100 % of
+    // it, so streams opened together, e.g. after a restart, do not all end together).
+    const lifetimeEnd = Date.now() + options.maxStreamMs * (0.9 + 0.1 * Math.random());
+    const expiry =
+      grant.expiresAt !== undefined && grant.expiresAt <= lifetimeEnd
+        ? { at: grant.expiresAt, reason: DisconnectReason.tokenExpired }
+        : { at: lifetimeEnd, reason: DisconnectReason.maxLifetime };
     const conn = new SseConnection({
       res,
+      ip,
       channels,
       topics,
       subject: grant.subject,
-      expiresAt: grant.expiresAt,
+      expiry,
       maxBufferBytes: options.maxBufferBytes,
       slowClientMs: options.slowClientMs,
+      onCatchUp: (lagging) => {
+        deps.starter.catchUp(lagging).catch((e: unknown) => {
+          logger.error({ err: e, conn: lagging.id }, 'catch-up failed');
+          res.destroy();
+        });
+      },
       onClose: (closed, reason) => {
         hub.unregister(closed);
+        perAddress.release(closed.ip);
         if (reason !== 'client-closed') metrics.disconnects.inc({ reason });
       },
     });
@@ -147,15 +181,31 @@ export function createApp(deps: AppDeps) {
       res.destroy();
     });
     return RESPONSE_ALREADY_SENT;
-  });
+  }
 
   app.get('/health', (c) => {
-    const state = deps.isDraining() ? 'draining' : deps.isReady() ? 'ok' : 'starting';
+    const connections = hub.size;
+    // `full`: the node refuses new streams at its limit, so a balancer should send them
+    // elsewhere (503); its open streams carry on.
+    const state = deps.isDraining()
+      ? 'draining'
+      : !deps.isReady()
+        ? 'starting'
+        : connections >= options.maxConnections
+          ? 'full'
+          : 'ok';
     // Still 200 while Kafka is waited out: the node keeps its streams (heartbeats, resumes from
     // memory), and every other node is most likely waiting for the same cluster.
     const kafka = deps.kafkaDegraded() ?? 'ok';
     return c.json(
-      { status: state, node: deps.nodeId, connections: hub.size, kafka },
+      {
+        status: state,
+        node: deps.nodeId,
+        connections,
+        maxConnections: options.maxConnections,
+        saturation: Math.round((connections / options.maxConnections) * 1000) / 1000,
+        kafka,
+      },
       state === 'ok' ? 200 : 503,
     );
   });

@@ -82,8 +82,11 @@ export function createAuthenticator(options: AuthOptions) {
       }
       const candidates = keys.filter((k) => k.alg === header.alg);
       if (candidates.length === 0) {
+        // Named only when it is a string: `String()` of a crafted object can throw.
+        const named =
+          typeof header.alg === 'string' ? header.alg.slice(0, 20) : `of type ${typeof header.alg}`;
         throw new UnauthorizedError(
-          `token algorithm ${String(header.alg)} not accepted (accepted: ${algorithms.join(', ')})`,
+          `token algorithm ${named} not accepted (accepted: ${algorithms.join(', ')})`,
         );
       }
       let failure: unknown;
@@ -99,6 +102,10 @@ export function createAuthenticator(options: AuthOptions) {
           const patterns = payload[claim];
           if (!Array.isArray(patterns) || !patterns.every((p) => typeof p === 'string')) {
             throw new UnauthorizedError(`token has no "${claim}" claim listing channel patterns`);
+          }
+          // jose checks `sub` only against an expected value: its type is ours to check.
+          if (payload.sub !== undefined && typeof payload.sub !== 'string') {
+            throw new UnauthorizedError('token claim "sub" invalid: not a string');
           }
           return {
             subject: payload.sub,

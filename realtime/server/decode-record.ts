@@ -22,7 +22,13 @@ export function createRecordRouter(
     const base = { topic, partition, offset, timestamp };
     try {
       const event = await decoder.decode(record);
-      return { ...base, type: event.type, deliveries: router.route(event) };
+      return {
+        ...base,
+        type: event.type,
+        aggregate: `${event.aggregateType}:${event.aggregateId}`,
+        sequence: event.sequence,
+        deliveries: router.route(event),
+      };
     } catch (e) {
       if (!isOutstreamError(e, ErrorCode.schemaDecode)) throw e;
       onPoison(record, e);

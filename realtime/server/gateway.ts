@@ -16,6 +16,7 @@ import { createDemoAssets } from './demo-assets.ts';
 import { createGapReader } from './gap-reader.ts';
 import { createHub } from './hub.ts';
 import { createLiveFeed } from './live-feed.ts';
+import { createLogBounds } from './log-bounds.ts';
 import { createMetrics } from './metrics.ts';
 import { type GatewayOptions, type GatewayTunables, gatewayDefaults } from './options.ts';
 import { RecentBuffer } from './recent-buffer.ts';
@@ -65,6 +66,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     heartbeatMs: tunables.heartbeatMs,
     resumeWindowMs: tunables.resumeWindowMs,
     maxPendingEvents: tunables.maxPendingEvents,
+    dedupeAggregates: tunables.dedupeAggregates,
   });
   const routeRecord = createRecordRouter(
     createEventDecoder(createSchemaRegistry({ url: options.registryUrl })),
@@ -74,7 +76,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const admin = kafka.admin();
   const reader = kafka.reader();
   const liveFeed = createLiveFeed({ reader, admin, topics, routeRecord, positions: hub, logger });
-  const gapReader = createGapReader({ reader, admin, logger });
+  const gapReader = createGapReader({
+    reader,
+    logger,
+    route: routeRecord,
+    maxRecords: tunables.maxReplayRecords,
+    maxBytes: tunables.maxReplayBytes,
+    onRecords: (n) => metrics.gapRecordsRead.inc(n),
+  });
   const stopReading = async () => {
     await Promise.allSettled([liveFeed.stop(), gapReader.stop()]);
     await Promise.allSettled([reader.close(), admin.close()]);
@@ -83,11 +92,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     hub,
     recent,
     gapReader,
-    routeRecord,
+    logBounds: createLogBounds(admin),
     metrics,
     logger,
-    resumeWindowMs: tunables.resumeWindowMs,
-    maxReplayRecords: tunables.maxReplayRecords,
+    limits: {
+      resumeWindowMs: tunables.resumeWindowMs,
+      clockSkewMs: tunables.tokenClockSkewMs,
+      maxReplayRecords: tunables.maxReplayRecords,
+      maxReplayBytes: tunables.maxReplayBytes,
+    },
   });
 
   let ready = false;

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import { DisconnectReason, type SseConnection } from './connection.ts';
+import { ConnectionIndex } from './connection-index.ts';
+import { DuplicateFilter } from './duplicate-filter.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { encodePosition } from './position.ts';
+import { copyOffsets, type Offsets, raisedTo } from './position-math.ts';
 import type { RecentBuffer } from './recent-buffer.ts';
 import type { RoutedRecord } from './router.ts';
 import { checkpointFrame, eventFrame, heartbeatFrame } from './sse-frame.ts';
@@ -14,6 +17,8 @@ export interface HubOptions {
   heartbeatMs: number;
   resumeWindowMs: number;
   maxPendingEvents: number;
+  /** Aggregates whose last sequence the node remembers to drop duplicates (0: none). */
+  dedupeAggregates: number;
 }
 
 /**
@@ -22,6 +27,10 @@ export interface HubOptions {
  * record synchronously to every matching connection: a connection that registers between two
  * dispatches has seen exactly the records before the position it snapshots, which is what
  * makes the replay → live handover exact.
+ *
+ * Records Debezium published twice (same aggregate, a sequence already dispatched) are
+ * dropped here, once for every stream: they move positions but reach nobody (see
+ * {@link DuplicateFilter}).
  */
 export function createHub(options: HubOptions) {
   const { recent, metrics, logger } = options;
@@ -29,9 +38,9 @@ export function createHub(options: HubOptions) {
   const positions = new Map<string, bigint[]>();
   /** Topic → number of records dispatched (drives checkpoints). */
   const topicStamps = new Map<string, number>();
-  const connections = new Set<SseConnection>();
-  const byChannel = new Map<string, Set<SseConnection>>();
+  const connections = new ConnectionIndex();
   const tokenCache = new Map<string, { version: number; second: number; token: string }>();
+  const duplicates = new DuplicateFilter(options.dedupeAggregates);
   let version = 0;
 
   function stampOf(conn: SseConnection): number {
@@ -41,13 +50,15 @@ export function createHub(options: HubOptions) {
   }
 
   /** The node's position over `topics`, raised to the connection's floor where it has one. */
-  function positionOf(conn: SseConnection): Map<string, bigint[]> {
-    const out = new Map<string, bigint[]>();
-    for (const t of conn.topics) {
-      const p = positions.get(t) ?? [];
-      const floor = conn.floor?.get(t);
-      out.set(t, floor ? p.map((o, i) => max(o, floor[i] ?? 0n)) : p);
-    }
+  function positionOf(conn: SseConnection): Offsets {
+    return raisedTo(new Map(conn.topics.map((t) => [t, positions.get(t) ?? []])), conn.floor);
+  }
+
+  /** `at` (raised to the connection's floor) just before a record: where the connection lags from. */
+  function before(conn: SseConnection, at: Offsets, r: { topic: string; partition: number; offset: bigint }) {
+    const out = copyOffsets(raisedTo(at, conn.floor));
+    const list = out.get(r.topic);
+    if (list) list[r.partition] = r.offset;
     return out;
   }
 
@@ -83,6 +94,25 @@ export function createHub(options: HubOptions) {
     return false;
   }
 
+  function tickOne(conn: SseConnection, now: number, heartbeat: boolean): void {
+    if (now >= conn.expiry.at) {
+      // A last checkpoint, so the client resumes exactly from here once re-authenticated.
+      if (conn.state === 'live') conn.write(checkpointFrame(tokenFor(conn)));
+      conn.end(conn.expiry.reason, 'reconnect with a fresh token to resume');
+      return;
+    }
+    conn.checkSlow(now);
+    if (!conn.open || !heartbeat || conn.state === 'lagging') return;
+    if (conn.state === 'live') {
+      const stamp = stampOf(conn);
+      if (stamp !== conn.lastIdStamp || now - conn.lastIdAt > options.resumeWindowMs / 2) {
+        if (conn.write(checkpointFrame(tokenFor(conn)))) markId(conn);
+        return;
+      }
+    }
+    conn.write(heartbeatFrame);
+  }
+
   return {
     /** Sets where the node starts reading a partition (before dispatching any of its records). */
     startAt(topic: string, partition: number, offset: bigint): void {
@@ -106,7 +136,7 @@ export function createHub(options: HubOptions) {
     },
 
     /** A copy of the node's position over the given topics (the handover point of a resume). */
-    snapshot(topics: readonly string[]): Map<string, bigint[]> {
+    snapshot(topics: readonly string[]): Offsets {
       return new Map(topics.map((t) => [t, [...(positions.get(t) ?? [])]]));
     },
 
@@ -120,18 +150,25 @@ export function createHub(options: HubOptions) {
       list[record.partition] = record.offset + 1n;
       topicStamps.set(record.topic, (topicStamps.get(record.topic) ?? 0) + 1);
       version++;
+      if (duplicates.repeats(record)) {
+        metrics.duplicatesDropped.inc({ source: 'live' });
+        recent.push({ ...record, deliveries: [] });
+        return;
+      }
       recent.push(record);
       let delivered = false;
       for (const d of record.deliveries) {
-        const subscribers = byChannel.get(d.channel);
+        const subscribers = connections.on(d.channel);
         if (!subscribers) continue;
         for (const conn of subscribers) {
           if (conn.seen === version) continue;
           conn.seen = version;
-          if (belowFloor(conn, record.topic, record.partition, record.offset)) continue;
+          if (conn.state === 'lagging' || belowFloor(conn, record.topic, record.partition, record.offset)) {
+            continue;
+          }
           const frame = eventFrame(tokenFor(conn), record.type, d.data);
           if (conn.state === 'live') {
-            if (conn.write(frame)) {
+            if (conn.writeLive(frame, () => before(conn, positionOf(conn), record))) {
               markId(conn);
               metrics.eventsSent.inc();
               delivered = true;
@@ -145,6 +182,8 @@ export function createHub(options: HubOptions) {
               topic: record.topic,
               partition: record.partition,
               offset: record.offset,
+              aggregate: record.aggregate,
+              sequence: record.sequence,
               frame,
             });
           }
@@ -156,31 +195,34 @@ export function createHub(options: HubOptions) {
     /** Adds a connection in the replaying state: live events are held until {@link goLive}. */
     register(conn: SseConnection): void {
       connections.add(conn);
-      for (const ch of conn.channels) {
-        let set = byChannel.get(ch);
-        if (!set) {
-          set = new Set();
-          byChannel.set(ch, set);
-        }
-        set.add(conn);
-      }
       metrics.connections.set(connections.size);
     },
 
     /**
      * Ends the resume of a connection: sends the live events held meanwhile (those the client
-     * already has are skipped by position), then streams live. Synchronous, so no record can
-     * slip between the two.
+     * already has are skipped by position, or by sequence after a gap read from Kafka), then
+     * streams live. Synchronous, so no record can slip between the two.
      */
     goLive(conn: SseConnection): void {
       if (conn.state !== 'replaying') return;
       const pending = conn.pending;
+      const gap = conn.gapSequences;
+      // Where each held event starts: the gap's end, moved past the held events written.
+      const cursor = copyOffsets(conn.gapEnd ?? positionOf(conn));
       conn.pending = [];
+      conn.gapSequences = undefined;
+      conn.gapEnd = undefined;
       conn.state = 'live';
+      if (gap) duplicates.learn(gap);
       for (const p of pending) {
         const floor = conn.floor?.get(p.topic)?.[p.partition];
         if (floor !== undefined && p.offset < floor) continue;
-        if (!conn.write(p.frame)) return;
+        if (gap && p.aggregate !== undefined && gap.repeats(p.aggregate, p.sequence!)) {
+          metrics.duplicatesDropped.inc({ source: 'held' });
+          continue;
+        }
+        if (!conn.writeLive(p.frame, () => before(conn, cursor, p))) return;
+        cursor.get(p.topic)![p.partition] = p.offset + 1n;
         metrics.eventsSent.inc();
       }
       markId(conn);
@@ -189,11 +231,6 @@ export function createHub(options: HubOptions) {
     /** Removes a closed connection from the index. */
     unregister(conn: SseConnection): void {
       if (!connections.delete(conn)) return;
-      for (const ch of conn.channels) {
-        const set = byChannel.get(ch);
-        set?.delete(conn);
-        if (set?.size === 0) byChannel.delete(ch);
-      }
       metrics.connections.set(connections.size);
     },
 
@@ -206,22 +243,18 @@ export function createHub(options: HubOptions) {
      */
     tick(now: number, heartbeat: boolean): void {
       for (const conn of connections) {
-        if (conn.expiresAt !== undefined && now >= conn.expiresAt) {
-          conn.end(DisconnectReason.tokenExpired, 'token expired: reconnect with a fresh token to resume');
-          continue;
+        // One stream's failure must never stop the others' heartbeats (or the process).
+        try {
+          tickOne(conn, now, heartbeat);
+        } catch (e) {
+          logger.error({ err: e, conn: conn.id }, 'stream tick failed: ending the stream');
+          conn.end(DisconnectReason.overloaded, 'internal error: reconnect to resume');
         }
-        conn.checkSlow(now);
-        if (!conn.open || !heartbeat) continue;
-        if (conn.state === 'live') {
-          const stamp = stampOf(conn);
-          if (stamp !== conn.lastIdStamp || now - conn.lastIdAt > options.resumeWindowMs / 2) {
-            if (conn.write(checkpointFrame(tokenFor(conn)))) markId(conn);
-            continue;
-          }
-        }
-        conn.write(heartbeatFrame);
       }
     },
+
+    /** The node's duplicate filter (gap reads consult it). */
+    duplicates,
 
     /** Open connections. */
     get size(): number {
@@ -242,5 +275,3 @@ export function createHub(options: HubOptions) {
 
 /** The hub {@link createHub} returns. */
 export type Hub = ReturnType<typeof createHub>;
-
-const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);

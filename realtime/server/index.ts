@@ -17,6 +17,6 @@ export type { GatewayOptions, GatewayTunables } from './options.ts';
 export { devSecret, gatewayDefaults } from './options.ts';
 export type { Position } from './position.ts';
 export { decodePosition, encodePosition } from './position.ts';
-export { ResetReason } from './resume.ts';
+export { ResetReason } from './position-check.ts';
 export type { Delivery, RoutedRecord, Router } from './router.ts';
 export { createRouter } from './router.ts';

@@ -47,6 +47,7 @@ describe('live feed', () => {
       heartbeatMs: 1_000,
       resumeWindowMs: 60_000,
       maxPendingEvents: 100,
+      dedupeAggregates: 1_000,
     });
     const dispatched: RoutedRecord[] = [];
     let failNext = false;

@@ -22,6 +22,23 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['source'] as const,
       registers,
     }),
+    catchUps: new Counter({
+      name: 'outstream_sse_catch_ups_total',
+      help: 'Lagging streams caught up once their socket drained, by where the gap was read from',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    gapRecordsRead: new Counter({
+      name: 'outstream_sse_gap_records_read_total',
+      help: 'Records read from Kafka for resume gaps',
+      registers,
+    }),
+    duplicatesDropped: new Counter({
+      name: 'outstream_sse_duplicates_dropped_total',
+      help: 'Records repeating an aggregate sequence (Debezium is at least once), dropped: live, held during a resume, or in a gap',
+      labelNames: ['source'] as const,
+      registers,
+    }),
     replayedEvents: new Counter({
       name: 'outstream_sse_replayed_events_total',
       help: 'Events sent from resume gaps',
@@ -35,7 +52,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     disconnects: new Counter({
       name: 'outstream_sse_disconnects_total',
-      help: 'Streams ended by the gateway, by reason (slow-client, draining, token-expired, overloaded)',
+      help: 'Streams ended by the gateway, by reason (slow-client, draining, token-expired, max-lifetime, overloaded)',
       labelNames: ['reason'] as const,
       registers,
     }),

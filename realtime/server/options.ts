@@ -12,20 +12,47 @@ export interface GatewayTunables {
   heartbeatMs: number;
   /** `retry:` hint sent to clients (ms); each connection gets ±50 % jitter so storms spread. */
   retryMs: number;
-  /** Open streams per node; more are refused with 503 and Retry-After. */
+  /** Open streams per node; more are refused with 503 and Retry-After (and `/health` says `full`). */
   maxConnections: number;
+  /**
+   * Open streams per client address; more are refused with 429. Behind a proxy every client
+   * has the proxy's address: raise it to `maxConnections` there and limit at the proxy.
+   */
+  maxConnectionsPerIp: number;
+  /**
+   * Longest life of one stream (ms), whatever the token's `exp`: it then ends with
+   * `disconnect {reason: max-lifetime}` and the client reconnects (with a fresh token) and
+   * resumes. Each stream gets 90–100 % of it, so streams opened together do not end together.
+   */
+  maxStreamMs: number;
   /** Channels per connection. */
   maxChannels: number;
-  /** Bytes a connection may have queued but unsent; beyond them it is dropped as a slow client. */
+  /**
+   * Bytes a connection may have queued but unsent. Beyond them the node stops writing to it
+   * and remembers where it stopped; once the socket drains, the connection catches up from
+   * there (memory or Kafka), so a burst the node itself produced never drops a client.
+   */
   maxBufferBytes: number;
-  /** A connection whose queue has not emptied for this long (ms) is dropped as a slow client. */
+  /** A connection whose socket has not drained for this long (ms) is dropped as a slow client. */
   slowClientMs: number;
   /** Live events held per connection while its resume gap is being read. */
   maxPendingEvents: number;
   /** How old a resume token may be (ms); older ones get a `reset` event. */
   resumeWindowMs: number;
-  /** Most records one resume may read from Kafka; a larger gap gets a `reset` event. */
+  /** How far in the future a token's issue time may lie (ms, nodes' clock skew); beyond: `reset`. */
+  tokenClockSkewMs: number;
+  /**
+   * Most records one resume may replay (counted by offsets, before reading); a larger gap gets
+   * a `reset` event. Kafka reads of concurrent resumes share passes of at most this many.
+   */
   maxReplayRecords: number;
+  /** Most bytes (keys, values, headers) one pass of the gap reader may read; beyond: `reset`. */
+  maxReplayBytes: number;
+  /**
+   * Aggregates whose last delivered sequence the node remembers, to drop records Debezium
+   * published twice (at least once: a Connect crash republishes recent records).
+   */
+  dedupeAggregates: number;
   /** Recent records a node keeps in memory to serve resumes without reading Kafka. */
   recentBufferRecords: number;
   /** On SIGTERM/close, streams are ended over this period (ms) so clients reconnect spread out. */
@@ -54,12 +81,17 @@ export const gatewayDefaults: GatewayTunables = {
   heartbeatMs: 15_000,
   retryMs: 2_000,
   maxConnections: 10_000,
+  maxConnectionsPerIp: 100,
+  maxStreamMs: 60 * 60_000,
   maxChannels: 50,
   maxBufferBytes: 1024 * 1024,
   slowClientMs: 10_000,
   maxPendingEvents: 10_000,
   resumeWindowMs: 15 * 60_000,
-  maxReplayRecords: 200_000,
+  tokenClockSkewMs: 30_000,
+  maxReplayRecords: 50_000,
+  maxReplayBytes: 64 * 1024 * 1024,
+  dedupeAggregates: 100_000,
   recentBufferRecords: 20_000,
   drainMs: 5_000,
   cookieName: 'outstream_token',

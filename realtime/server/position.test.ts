@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isOutstreamError } from '../../core/errors.ts';
-import { decodePosition, encodePosition } from './position.ts';
+import { decodePosition, encodePosition, maxOffset } from './position.ts';
 
 describe('position tokens', () => {
   it('round-trips offsets (large ones too) with second precision', () => {
@@ -43,6 +43,21 @@ describe('position tokens', () => {
   it('rejects garbage with a typed error', () => {
     const good = encodePosition({ issuedAt: Date.now(), offsets: new Map([['events.user', [1n, 2n]]]) });
     for (const bad of ['', 'not a token!', 'AAAA', good.slice(0, -2), `${good}AA`, 'Ag']) {
+      let error: unknown;
+      try {
+        decodePosition(bad);
+      } catch (e) {
+        error = e;
+      }
+      expect(isOutstreamError(error, ErrorCode.invalidPosition), bad).toBe(true);
+    }
+  });
+
+  it('decodes no offset beyond Kafka’s own bound, nor an absurd issue time', () => {
+    const at = (offsets: bigint[], issuedAt = Date.now()) =>
+      encodePosition({ issuedAt, offsets: new Map([['events.user', offsets]]) });
+    expect(decodePosition(at([maxOffset, 0n])).offsets.get('events.user')).toEqual([maxOffset, 0n]);
+    for (const bad of [at([maxOffset + 1n]), at([2n ** 64n]), at([1n], 2 ** 41 * 1000)]) {
       let error: unknown;
       try {
         decodePosition(bad);

@@ -17,6 +17,14 @@ const prefix = 'events.';
 const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
+ * The largest offset a position may hold: Kafka's own bound (a signed 64-bit offset), and the
+ * largest value a 9-byte varint round-trips. A decoded token never holds more.
+ */
+export const maxOffset = 2n ** 63n - 1n;
+/** Issue times are seconds since the epoch; beyond this (year ~36812) a token is garbage. */
+const maxIssuedSeconds = 2 ** 40;
+
+/**
  * Encodes a position as a compact opaque token (base64url): a version byte, the issue time,
  * then per topic its name, partition count, the lowest offset and each partition's distance
  * from it, all as unsigned LEB128 varints. Twelve busy partitions take ~25 bytes per topic.
@@ -41,9 +49,12 @@ export function encodePosition(position: Position): string {
 }
 
 /**
- * Decodes a token made by {@link encodePosition}.
+ * Decodes a token made by {@link encodePosition}. Only the shape is checked here (every offset
+ * at most {@link maxOffset}, a plausible issue time); whether the position fits a stream and
+ * the log is `position-check.ts`'s and the resume's business.
  *
- * @throws InvalidPositionError when the token is not one (garbage, truncated, other version).
+ * @throws InvalidPositionError when the token is not one (garbage, truncated, other version,
+ *   an offset or issue time out of bounds).
  */
 export function decodePosition(token: string): Position {
   if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) throw new InvalidPositionError('not a base64url token');
@@ -64,7 +75,9 @@ export function decodePosition(token: string): Position {
   };
   const read = (): number => Number(readBig());
   if (bytes[at++] !== version) throw new InvalidPositionError('unknown version');
-  const issuedAt = read() * 1000;
+  const issuedSeconds = read();
+  if (issuedSeconds > maxIssuedSeconds) throw new InvalidPositionError('issue time out of range');
+  const issuedAt = issuedSeconds * 1000;
   const topicCount = read();
   if (topicCount > 1000) throw new InvalidPositionError('too many topics');
   const offsets = new Map<string, bigint[]>();
@@ -78,7 +91,11 @@ export function decodePosition(token: string): Position {
     if (partitions > 100_000) throw new InvalidPositionError('too many partitions');
     const base = readBig();
     const list: bigint[] = [];
-    for (let p = 0; p < partitions; p++) list.push(base + readBig());
+    for (let p = 0; p < partitions; p++) {
+      const offset = base + readBig();
+      if (offset > maxOffset) throw new InvalidPositionError('offset out of range');
+      list.push(offset);
+    }
     offsets.set(nameHeader % 2 === 1 ? `${prefix}${name}` : name, list);
   }
   if (at !== bytes.length) throw new InvalidPositionError('trailing bytes');

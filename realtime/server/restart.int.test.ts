@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
@@ -7,6 +5,7 @@ import { waitFor } from '../../core/wait.ts';
 import { createEventWriter } from '../../test/realtime-events.ts';
 import { type AnyStreamEvent, createStreamClient, type StreamClient } from '../client/index.ts';
 import { mintToken } from './auth.ts';
+import { type GatewayChild, startGatewayChild } from './gateway-child.ts';
 
 // The gateway runs as a child process (as `npm run sse` does), so it can be killed and
 // restarted while typed clients (on the `eventsource` polyfill) are streaming.
@@ -14,62 +13,18 @@ import { mintToken } from './auth.ts';
 const config = loadConfig(process.env);
 const secret = 'test-secret-for-the-restart-suite';
 const writer = createEventWriter(config);
-let port: number;
-let child: ChildProcess | undefined;
-let childLog = '';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
-
-async function startChild(): Promise<void> {
-  const proc = spawn(process.execPath, ['realtime/main.ts'], {
-    env: {
-      ...process.env,
-      SSE_PORT: String(port),
-      SSE_JWT_SECRET: secret,
-      SSE_HEARTBEAT_MS: '1000',
-      SSE_RETRY_MS: '300',
-      SSE_DRAIN_MS: '300',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child = proc;
-  proc.stdout!.on('data', (d) => {
-    childLog += d;
-  });
-  proc.stderr!.on('data', (d) => {
-    childLog += d;
-  });
-  await waitFor(
-    async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200,
-    {
-      timeoutMs: 60_000,
-      what: 'the gateway to be ready',
-      abort: () => (proc.exitCode !== null ? `gateway exited ${proc.exitCode}: ${childLog}` : undefined),
-    },
-  );
-}
-
-async function stopChild(signal: NodeJS.Signals): Promise<void> {
-  const proc = child!;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill(signal);
-  await exited;
-  child = undefined;
-}
+let gateway: GatewayChild;
 
 beforeAll(async () => {
-  port = await freePort();
-  await startChild();
+  gateway = await startGatewayChild({
+    SSE_JWT_SECRET: secret,
+    SSE_HEARTBEAT_MS: '1000',
+    SSE_RETRY_MS: '300',
+    SSE_DRAIN_MS: '300',
+  });
 });
 afterAll(async () => {
-  if (child) await stopChild('SIGTERM');
+  await gateway?.stop('SIGTERM');
   await writer.close();
 });
 
@@ -81,7 +36,7 @@ describe('gateway restart mid-stream', () => {
     for (let i = 0; i < 3; i++) {
       const events: AnyStreamEvent[] = [];
       const client = createStreamClient({
-        url: `http://127.0.0.1:${port}`,
+        url: gateway.url,
         channels: [`hotel:${hotel}`],
         token,
         EventSource,
@@ -106,16 +61,16 @@ describe('gateway restart mid-stream', () => {
 
     await emit(1);
     await allReceived('events before the crash');
-    await stopChild('SIGKILL');
+    await gateway.stop('SIGKILL');
     await emit(2); // committed while no gateway runs
-    await startChild();
+    await gateway.restart();
     await allReceived('the events missed during the crash');
     await emit(1);
     await allReceived('live events after the restart');
 
-    await stopChild('SIGTERM'); // drains: every stream ends with a disconnect event
+    await gateway.stop('SIGTERM'); // drains: every stream ends with a disconnect event
     await emit(1);
-    await startChild();
+    await gateway.restart();
     await emit(1);
     await allReceived('the events after the graceful restart');
 

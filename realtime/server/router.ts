@@ -94,5 +94,8 @@ export interface RoutedRecord {
   timestamp: number;
   /** The event type (SSE `event:`); empty for a record that could not be decoded. */
   type: string;
+  /** `aggregateType:aggregateId` and the envelope's sequence (unset for an undecodable record). */
+  aggregate?: string;
+  sequence?: number;
   deliveries: Delivery[];
 }
