@@ -24,6 +24,9 @@ const headerColumns: Record<keyof typeof envelopeHeaders, string> = {
   tracestate: 'tracestate',
 };
 
+/** The replication slot the outbox connector reads, unless told otherwise. */
+export const defaultSlotName = 'outstream_outbox';
+
 /** What the connector needs to know about the database it reads. */
 export interface OutboxConnectorOptions {
   /** `postgres://user:password@host:port/db` of the database holding the outbox. */
@@ -57,7 +60,7 @@ export function outboxConnectorConfig(options: OutboxConnectorOptions): Record<s
     'database.dbname': db.pathname.replace(/^\//, ''),
     'topic.prefix': options.topicPrefix ?? 'outstream',
     'plugin.name': 'pgoutput',
-    'slot.name': options.slotName ?? 'outstream_outbox',
+    'slot.name': options.slotName ?? defaultSlotName,
     // The migration creates the publication (inserts and heartbeat updates only).
     'publication.name': 'outstream_outbox',
     'publication.autocreate.mode': 'disabled',

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
-import { connectorStatus } from '../connect/apply-connector.ts';
 import { loadConfig } from '../core/config.ts';
 import { withClient } from '../core/db.ts';
 import { ErrorCode, InvalidArgumentError, isOutstreamError } from '../core/errors.ts';
-import { pruneOutbox, slotLag } from './outbox/slot.ts';
-import { runConnectorApply, runMigrations, runTopicsApply, setupPlatform } from './setup.ts';
+import { captureFlagOptions, captureFlagsUsage } from './outbox/capture-flags.ts';
+import { connectorCommand } from './outbox/connector-command.ts';
+import { pruneOutbox } from './outbox/slot.ts';
+import { runMigrations, runTopicsApply, setupPlatform } from './setup.ts';
 
 const usage = `usage: npm run infra -- <area> <command> [flags]   (--help: this text)
   setup                       migrations, topics, schemas and connector, in that order (idempotent)
@@ -13,9 +14,19 @@ const usage = `usage: npm run infra -- <area> <command> [flags]   (--help: this 
   topics apply [--allow-repartition]
                               create missing topics, fix configs; adding partitions to a keyed
                               topic moves keys (breaks their order) and needs the flag
-  connector plan              show what would change in the outbox connector
-  connector apply             create or update the outbox connector, wait for its task
-  connector status            the connector's and its task's state, and the WAL its slot holds
+  connector plan              what apply would change: config drift, a FAILED task to restart
+                              (exit 3 when there is any)
+  connector apply [--skip-failed-record]
+                              create or update the outbox connector, restart a FAILED task, wait
+                              until it runs and moves on (exit 1 if it fails again); with the
+                              flag, the records Kafka refuses are dropped (lost, and named in
+                              Connect's log) instead
+  connector status [--max-slot-lag-mib N] [--max-slot-age-s N]
+                              connector, task and replication slot: exit 1, naming the problem
+                              and what to do, when a task FAILED, the slot is inactive or lags
+                              (${captureFlagsUsage})
+  connector restart           restart the connector and its task even when RUNNING (one that
+                              publishes nothing); it resumes where it stopped, nothing skipped
   outbox prune [--older-than 1h] [--keys-older-than 7d]
                               delete retained outbox rows and old idempotency keys
   lag [--group g] [--all] [--summary] [--json]
@@ -61,29 +72,10 @@ async function main(argv: string[]): Promise<number> {
       return refused.length > 0 ? 3 : 0;
     }
     case 'connector plan':
-    case 'connector apply': {
-      const c = await runConnectorApply(config, { dryRun: command === 'plan' });
-      log(
-        `${config.connect.connectorName}: ${c.action}${c.changedKeys.length ? ` — ${c.changedKeys.join(', ')}` : ''}`,
-      );
-      return 0;
-    }
-    case 'connector status': {
-      const s = await connectorStatus(config.connect.url, config.connect.connectorName);
-      if (!s) {
-        log(`${config.connect.connectorName}: not registered (npm run infra -- connector apply)`);
-        return 1;
-      }
-      log(`${config.connect.connectorName}: ${s.connector.state}`);
-      for (const t of s.tasks) log(`  task ${t.id}: ${t.state}${t.trace ? `\n${t.trace}` : ''}`);
-      for (const slot of await withClient(config.database.url, (db) => slotLag(db))) {
-        const mb = (slot.retainedBytes / 1024 / 1024).toFixed(1);
-        log(
-          `  slot ${slot.slot}: ${slot.active ? 'active' : 'INACTIVE'}, holds ${mb} MiB of WAL (${slot.walStatus})`,
-        );
-      }
-      return s.connector.state === 'RUNNING' && s.tasks.every((t) => t.state === 'RUNNING') ? 0 : 1;
-    }
+    case 'connector apply':
+    case 'connector status':
+    case 'connector restart':
+      return connectorCommand(command as 'plan' | 'apply' | 'status' | 'restart', config, values, log);
     case 'outbox prune': {
       const r = await withClient(config.database.url, (db) =>
         pruneOutbox(db, {
@@ -134,6 +126,8 @@ function parseFlags(argv: string[]) {
         'dry-run': { type: 'boolean', default: false },
         'from-start': { type: 'boolean', default: false },
         force: { type: 'boolean', default: false },
+        'skip-failed-record': { type: 'boolean', default: false },
+        ...captureFlagOptions,
       },
     });
   } catch (e) {

@@ -1,4 +1,4 @@
-import { applyConnector } from '../connect/apply-connector.ts';
+import { type ApplyOptions, applyConnector } from '../connect/apply-connector.ts';
 import { outboxConnectorConfig } from '../connect/outbox-connector.ts';
 import type { OutstreamConfig } from '../core/config.ts';
 import { withClient } from '../core/db.ts';
@@ -26,7 +26,7 @@ export async function runTopicsApply(
 }
 
 /** Registers (or updates) the outbox connector and waits for its task to run. */
-export function runConnectorApply(config: OutstreamConfig, options: { dryRun?: boolean } = {}) {
+export function runConnectorApply(config: OutstreamConfig, options: ApplyOptions = {}) {
   return applyConnector(
     config.connect.url,
     config.connect.connectorName,
@@ -54,6 +54,6 @@ export async function setupPlatform(config: OutstreamConfig, log: (line: string)
   );
   const c = await runConnectorApply(config);
   log(
-    `connector ${config.connect.connectorName}: ${c.action}${c.changedKeys.length && c.action === 'updated' ? ` (${c.changedKeys.join(', ')})` : ''}`,
+    `connector ${config.connect.connectorName}: ${c.action}${c.changedKeys.length && c.action === 'updated' ? ` (${c.changedKeys.join(', ')})` : ''}${c.failed.length ? ` (restarted ${c.failed.map((f) => f.instance).join(', ')})` : ''}`,
   );
 }

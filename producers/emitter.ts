@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
+import { maxEventBytes } from '../connect/event-limit.ts';
 import {
   ErrorCode,
   type FieldIssue,
@@ -27,14 +28,10 @@ export interface EmitterOptions {
 /** A transaction on the caller's connection (a `pg.Client` or a pooled client after BEGIN). */
 export type Tx = Pick<pg.ClientBase, 'query'>;
 
-/**
- * The largest event `emit()` accepts, in bytes: the framed payload plus the envelope that
- * travels in headers. Kafka's default request and message limit is 1 MiB (Connect's producer
- * `max.request.size`, the broker's `message.max.bytes`), and Debezium adds its own headers:
- * an event above this line would stop the connector for every event after it. Declared once,
- * here; producers/README.md documents it.
- */
-export const maxEventBytes = 900 * 1024;
+// The largest event emit() accepts (framed payload plus envelope): the pipeline's one size
+// limit, declared beside Kafka's record limit in connect/event-limit.ts; the outbox guard
+// (migration 007) enforces the same figure for writers that bypass emit().
+export { maxEventBytes };
 
 /** Two transactions raced for one aggregate's sequence under REPEATABLE READ/SERIALIZABLE: retry the tx. */
 export class SequenceConflictError extends OutstreamError {

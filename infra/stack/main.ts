@@ -1,11 +1,16 @@
+import { parseArgs } from 'node:util';
 import { configToEnv, loadConfig } from '../../core/config.ts';
-import { isOutstreamError } from '../../core/errors.ts';
-import { stackDown, stackStatus, stackUp } from './stack.ts';
+import { ErrorCode, InvalidArgumentError, isOutstreamError } from '../../core/errors.ts';
+import { captureFlagOptions, captureFlagsUsage, parseCaptureThresholds } from '../outbox/capture-flags.ts';
+import { captureStatus, stackDown, stackStatus, stackUp } from './stack.ts';
 
 const usage = `usage: npm run stack:<command>
   stack:up      start every local component (idempotent) and wait until each is healthy
   stack:down    stop what the stack started (external services are left alone)
-  stack:status  each component, its URL, pid and health (exit 1 if any is unhealthy)
+  stack:status [-- --max-slot-lag-mib N] [--max-slot-age-s N]
+                each component, its URL, pid and health, then capture (outbox connector and
+                replication slot): exit 1 if any is unhealthy, naming what to do
+                (${captureFlagsUsage})
   stack:env     the connection settings as KEY=value lines: set -a; eval "$(npm run -s stack:env)"`;
 
 async function main(command: string | undefined): Promise<number> {
@@ -26,6 +31,7 @@ async function main(command: string | undefined): Promise<number> {
       await stackDown(config, log);
       return 0;
     case 'status': {
+      const thresholds = parseCaptureThresholds(parseFlags(process.argv.slice(3)));
       const rows = await stackStatus(config);
       for (const r of rows) {
         const pid = r.managed === 'external' ? 'external' : r.pid === undefined ? 'stopped' : `pid ${r.pid}`;
@@ -33,7 +39,11 @@ async function main(command: string | undefined): Promise<number> {
           `${r.component.padEnd(9)} ${(r.healthy ? 'healthy' : 'DOWN').padEnd(8)} ${pid.padEnd(10)} ${r.url}`,
         );
       }
-      return rows.every((r) => r.healthy) ? 0 : 1;
+      // Every process may answer while nothing is published: capture is judged on its own.
+      const capture = await captureStatus(config, rows, thresholds);
+      log(`${'capture'.padEnd(9)} ${capture.state.padEnd(8)} ${capture.summary}`);
+      for (const line of capture.details) log(`  ${line}`);
+      return rows.every((r) => r.healthy) && capture.state === 'healthy' ? 0 : 1;
     }
     case 'env':
       log(configToEnv(config));
@@ -44,10 +54,18 @@ async function main(command: string | undefined): Promise<number> {
   }
 }
 
+function parseFlags(args: string[]) {
+  try {
+    return parseArgs({ args, options: captureFlagOptions }).values;
+  } catch (e) {
+    throw new InvalidArgumentError([e instanceof Error ? e.message : String(e)]);
+  }
+}
+
 main(process.argv[2]).then(
   (code) => process.exit(code),
   (e: unknown) => {
     console.error(isOutstreamError(e) ? `stack: ${e.message}` : e);
-    process.exit(1);
+    process.exit(isOutstreamError(e, ErrorCode.invalidArgument) ? 2 : 1);
   },
 );

@@ -1,6 +1,8 @@
 import type { Component, OutstreamConfig } from '../../core/config.ts';
 import { StackError } from '../../core/errors.ts';
 import { waitFor } from '../../core/wait.ts';
+import { captureHealth } from '../outbox/capture-health.ts';
+import type { CaptureThresholds } from '../outbox/capture-problems.ts';
 import type { ComponentRunner, StackContext } from './components/component.ts';
 import { connect } from './components/connect.ts';
 import { kafka } from './components/kafka.ts';
@@ -143,4 +145,60 @@ export async function stackStatus(config: OutstreamConfig): Promise<ComponentSta
       healthy: await r.healthy(config),
     })),
   );
+}
+
+/** The capture line of `status`: the outbox connector and its replication slot. */
+export interface CaptureStatus {
+  state: 'healthy' | 'UNHEALTHY' | 'unknown';
+  summary: string;
+  /** Each problem and what to do about it. */
+  details: string[];
+}
+
+/**
+ * Whether changes committed to the outbox are being published: every component may answer
+ * while the connector's task has FAILED or its slot stopped advancing. Unknown while
+ * PostgreSQL or Connect is down (their own lines say so).
+ */
+export async function captureStatus(
+  config: OutstreamConfig,
+  components: readonly ComponentStatus[],
+  thresholds?: CaptureThresholds,
+): Promise<CaptureStatus> {
+  const needed = components.filter(
+    (c) => (c.component === 'postgres' || c.component === 'connect') && !c.healthy,
+  );
+  if (needed.length > 0) {
+    return {
+      state: 'unknown',
+      summary: `needs ${needed.map((c) => c.component).join(' and ')}`,
+      details: [],
+    };
+  }
+  const { facts, problems } = await captureHealth(
+    {
+      connectUrl: config.connect.url,
+      connectorName: config.connect.connectorName,
+      databaseUrl: config.database.url,
+    },
+    thresholds,
+  );
+  if (problems.length > 0) {
+    return {
+      state: 'UNHEALTHY',
+      summary: `${facts.connector}: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}`,
+      details: problems.flatMap((p) => [p.what, `  what to do: ${p.todo}`]),
+    };
+  }
+  const slot = typeof facts.slot === 'object' && 'retainedBytes' in facts.slot ? facts.slot : undefined;
+  const age =
+    facts.committedChangeAt !== undefined && facts.now !== undefined
+      ? `, newest change committed ${((facts.now - facts.committedChangeAt) / 1000).toFixed(1)} s ago`
+      : '';
+  const lag = slot ? `, ${(slot.retainedBytes / 1024 / 1024).toFixed(1)} MiB unconfirmed` : '';
+  return {
+    state: 'healthy',
+    summary: `${facts.connector} running; slot ${facts.slotName} active${lag}${age}`,
+    details: [],
+  };
 }

@@ -17,6 +17,7 @@ const spec = (o: { partitions?: number; keyed?: boolean; retentionMs?: string } 
     'cleanup.policy': 'delete',
     'retention.ms': o.retentionMs ?? '3600000',
     'min.insync.replicas': '1',
+    'max.message.bytes': '1048588',
   },
 });
 

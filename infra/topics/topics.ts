@@ -1,3 +1,5 @@
+import { kafkaRecordLimitBytes } from '../../connect/event-limit.ts';
+
 /** A topic as infra/topics declares it. */
 export interface TopicSpec {
   name: string;
@@ -13,10 +15,14 @@ export interface TopicSpec {
     'cleanup.policy': 'delete' | 'compact' | 'compact,delete';
     'retention.ms': string;
     'min.insync.replicas': string;
+    'max.message.bytes': string;
   };
 }
 
 const day = 24 * 60 * 60 * 1000;
+
+/** Kafka's default topic `max.message.bytes`: the 1 MiB record limit plus the 12-byte batch log overhead. */
+const topicMessageLimitBytes = kafkaRecordLimitBytes + 12;
 
 /** Defaults for every events topic; replayable history for rebuilds and SSE resume. */
 export const eventsTopicDefaults = {
@@ -49,6 +55,9 @@ export function declaredTopics(aggregateTypes: readonly string[], defaults: Topi
       'cleanup.policy': 'delete',
       'retention.ms': String(d.retentionMs),
       'min.insync.replicas': String(d.minInsyncReplicas),
+      // Declared, though it is the broker's default, so that a topic lowered below what the
+      // pipeline sends shows as drift in `topics plan` (a lower limit halts the connector).
+      'max.message.bytes': String(topicMessageLimitBytes),
     },
   }));
 }

@@ -40,6 +40,9 @@ function workerProperties(config: OutstreamConfig, pluginPath: string): string {
     // Plugins declare themselves through ServiceLoader manifests: scanning is 25x faster.
     'plugin.discovery': 'service_load',
     'topic.creation.enable': 'true',
+    // exactly.once.source.support stays off (at least once): measured in connect/README.md, it
+    // removed the duplicates a kill -9 republishes but cost latency under load and turned an
+    // unpublishable record into a task Connect kept reporting RUNNING.
   };
   return `${Object.entries(props)
     .map(([k, v]) => `${k}=${v}`)
