@@ -1,6 +1,6 @@
 import type { Resolver, Type } from 'avsc';
 import { envelopeHeaders } from '../connect/outbox-connector.ts';
-import { SchemaDecodeError } from '../core/errors.ts';
+import { Dependency, DependencyUnavailableError, SchemaDecodeError } from '../core/errors.ts';
 import { headerText, type KafkaRecord } from '../core/kafka/index.ts';
 import { RegistryError, type SchemaRegistry } from '../core/schema-registry.ts';
 import {
@@ -54,6 +54,14 @@ export function createEventDecoder(
           // An unknown id is poison (no retry will help); anything else may be transient.
           if (e instanceof RegistryError && e.status === 404) {
             throw new SchemaDecodeError(`schema id ${id} is not in the registry`, { cause: e });
+          }
+          // No answer at all (refused, reset, timed out): the registry is down, waited out.
+          if (!(e instanceof RegistryError)) {
+            throw new DependencyUnavailableError(
+              Dependency.schemaRegistry,
+              `schema ${id}: ${(e as Error)?.message ?? e}`,
+              { cause: e },
+            );
           }
           throw e;
         },

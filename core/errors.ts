@@ -31,6 +31,7 @@ export const ErrorCode = {
   emailRejected: 'EMAIL_REJECTED',
   emailDeferred: 'EMAIL_DEFERRED',
   analyticsWrite: 'ANALYTICS_WRITE',
+  dependencyUnavailable: 'DEPENDENCY_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -64,6 +65,34 @@ export class KafkaError extends OutstreamError {
   constructor(message: string, options: OutstreamErrorOptions & { kafkaCode?: string } = {}) {
     super(ErrorCode.kafka, message, options);
     this.kafkaCode = options.kafkaCode;
+  }
+}
+
+/** The systems a consumer depends on, as {@link DependencyUnavailableError} names them. */
+export const Dependency = {
+  postgres: 'postgres',
+  redis: 'redis',
+  smtp: 'smtp',
+  schemaRegistry: 'schema-registry',
+  kafka: 'kafka',
+} as const;
+export type Dependency = (typeof Dependency)[keyof typeof Dependency];
+
+/**
+ * A system the work depends on cannot be reached or cannot serve now (a database restarting,
+ * Redis down, an SMTP server refusing connections): nothing is wrong with the event being
+ * handled. Consumers wait such an outage out (retried without limit, capped backoff) and never
+ * dead-letter an event because of it. `dependency` names the system (a {@link Dependency}, or
+ * `host:port` of one the framework does not know).
+ */
+export class DependencyUnavailableError extends OutstreamError {
+  readonly dependency: string;
+  constructor(dependency: string, message: string, options: Omit<OutstreamErrorOptions, 'retriable'> = {}) {
+    super(ErrorCode.dependencyUnavailable, `${dependency} unavailable: ${message}`, {
+      ...options,
+      retriable: true,
+    });
+    this.dependency = dependency;
   }
 }
 

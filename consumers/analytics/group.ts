@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { postgresError } from '../../core/db.ts';
 import { ErrorCode, OutstreamError } from '../../core/errors.ts';
 import { type EventType, eventTypes } from '../../schemas/index.ts';
 import type { Handler, Handlers } from '../framework/index.ts';
@@ -11,7 +12,11 @@ import { type Fact, factOf } from './rules.ts';
 /** The consumer group id. */
 export const analyticsGroup = 'analytics';
 
-/** Writing a batch of totals failed; retriable unless PostgreSQL rejected the data itself. */
+/**
+ * Writing a batch of totals failed; retriable unless PostgreSQL rejected the data itself. (A
+ * database that is unavailable is not this error but a `DependencyUnavailableError`: waited
+ * out, never dead-lettered.)
+ */
 export class AnalyticsWriteError extends OutstreamError {
   readonly sqlState: string | undefined;
   constructor(cause: unknown) {
@@ -68,7 +73,13 @@ export function analyticsHandlers({
   const commit = createGroupCommit<Fact>({
     maxBatch: 1000,
     async flush(facts) {
-      const client = await pool.connect();
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (e) {
+        throw postgresError(e);
+      }
+      let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         // Shared with every other batch; exclusive only while `rebuild --swap` renames schemas.
@@ -80,9 +91,15 @@ export function analyticsHandlers({
         if (r.duplicates > 0) metrics?.duplicates.inc(r.duplicates);
       } catch (e) {
         await client.query('ROLLBACK').catch(() => {});
+        const outage = postgresError(e);
+        if (outage !== e) {
+          // The connection is gone with the server: the pool must not hand it out again.
+          broken = outage as Error;
+          throw outage;
+        }
         throw new AnalyticsWriteError(e);
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
   });

@@ -10,8 +10,20 @@ export const cacheInvalidation: GroupDefinition = {
   name: cacheInvalidationGroup,
   healthPort: localPorts.cacheInvalidationHealth,
   startAt: 'end',
-  async build({ config, metricsRegistry }) {
+  async build({ config, metricsRegistry, logger }) {
+    // A command is given up after 3 reconnection attempts (MaxRetriesPerRequestError: the
+    // handler's retry waits the outage out); the connection itself reconnects for ever.
     const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
+    let reported = false;
+    // An 'error' event nobody hears is printed by ioredis for every failed reconnection.
+    redis.on('error', (e) => {
+      if (!reported) logger.warn({ err: e }, 'Redis connection failed; reconnecting');
+      reported = true;
+    });
+    redis.on('ready', () => {
+      if (reported) logger.info('Redis connection is back');
+      reported = false;
+    });
     const cache = createCache({ redis });
     return {
       options: {

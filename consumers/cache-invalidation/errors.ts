@@ -1,4 +1,5 @@
-import { ErrorCode, OutstreamError } from '../../core/errors.ts';
+import { ReplyError } from 'ioredis';
+import { Dependency, DependencyUnavailableError, ErrorCode, OutstreamError } from '../../core/errors.ts';
 
 /** A cache key or tag that cannot be used (empty, too long, or with a control character). */
 export class InvalidCacheKeyError extends OutstreamError {
@@ -41,4 +42,21 @@ export function checkName(what: 'key' | 'tag', value: unknown): string {
     throw new InvalidCacheKeyError(what, value, 'contains a control character');
   }
   return value;
+}
+
+// Redis replies that mean "not now" (an error reply's code is its first word, by protocol):
+// loading its dataset after a restart, a script running too long, a replica without master.
+const notNowReplies = new Set(['LOADING', 'BUSY', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN']);
+
+/**
+ * The error to throw for a failed Redis call: a `DependencyUnavailableError` (waited out,
+ * never dead-lettered) when Redis cannot serve — ioredis gave the command up while
+ * reconnecting (`MaxRetriesPerRequestError`), or Redis answered that it cannot serve yet
+ * (`LOADING` after a restart, …) — else the error itself.
+ */
+export function redisError(e: unknown): unknown {
+  const name = (e as { name?: unknown } | null)?.name;
+  const reply = e instanceof ReplyError ? String((e as Error).message).split(' ', 1)[0]! : undefined;
+  const down = name === 'MaxRetriesPerRequestError' || (reply !== undefined && notNowReplies.has(reply));
+  return down ? new DependencyUnavailableError(Dependency.redis, (e as Error).message, { cause: e }) : e;
 }

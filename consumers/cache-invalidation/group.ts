@@ -1,6 +1,7 @@
 import type { EventType } from '../../schemas/index.ts';
 import type { Handler, Handlers } from '../framework/index.ts';
 import type { Cache } from './cache.ts';
+import { redisError } from './errors.ts';
 import type { CacheMetrics } from './metrics.ts';
 import { type InvalidationRule, type InvalidationRules, invalidationRules } from './rules.ts';
 
@@ -26,11 +27,15 @@ export function cacheInvalidationHandlers({
   for (const [type, rule] of Object.entries(rules) as [EventType, InvalidationRule<EventType>][]) {
     handlers[type] = async (event) => {
       const { keys = [], tags = [] } = rule(event.payload, event);
-      const r = await cache.invalidate({
-        keys,
-        tags,
-        aggregate: { type: event.aggregateType, id: event.aggregateId, sequence: event.sequence },
-      });
+      const r = await cache
+        .invalidate({
+          keys,
+          tags,
+          aggregate: { type: event.aggregateType, id: event.aggregateId, sequence: event.sequence },
+        })
+        .catch((e: unknown) => {
+          throw redisError(e);
+        });
       metrics?.invalidations.inc({ event_type: type });
       metrics?.entriesDropped.inc({ event_type: type }, r.entriesDropped);
       metrics?.tagFanout.observe({ event_type: type }, r.tagMembers);

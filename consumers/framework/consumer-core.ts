@@ -9,6 +9,7 @@ import type { Handlers } from './handler.ts';
 import { type ConsumerInstrumentation, createInstrumentation } from './instrumentation.ts';
 import { createKeyScheduler, type KeyScheduler } from './key-scheduler.ts';
 import { type ConsumerMetrics, createConsumerMetrics } from './metrics.ts';
+import { createOutageTracker, type OutageTracker } from './outages.ts';
 import {
   createRecordProcessor,
   type OrderingOnFailure,
@@ -16,7 +17,7 @@ import {
   type RecordProcessor,
   type RecordSignals,
 } from './process-record.ts';
-import type { RetryPolicy } from './retry.ts';
+import type { OutagePolicy, RetryPolicy } from './retry.ts';
 
 /** The parsed options a consumer core is built from (see options.ts for each). */
 export interface CoreOptions {
@@ -28,6 +29,7 @@ export interface CoreOptions {
   logger?: Logger;
   inFlight: number;
   retry: RetryPolicy;
+  outageRetry: OutagePolicy;
   orderingOnFailure: OrderingOnFailure;
   blockedKeys?: BlockedKeyStore;
   deadLetter: { retentionMs: number };
@@ -48,6 +50,8 @@ export interface ConsumerCore {
   scheduler: KeyScheduler;
   processor: RecordProcessor;
   deadLetters: DeadLetterQueue;
+  /** The dependency outages its events are waiting out. */
+  outages: OutageTracker;
   /** Processes one record (never throws), counted in the in-flight gauge. */
   process(record: KafkaRecord, signals: RecordSignals): Promise<RecordOutcome>;
 }
@@ -65,12 +69,15 @@ export function createConsumerCore(o: CoreOptions, logContext: Record<string, st
     logger,
     retentionMs: o.deadLetter.retentionMs,
   });
+  const outages = createOutageTracker({ group, logger, metrics });
   const processor = createRecordProcessor({
     group,
     handlers: o.handlers,
     // The option schema requires one of the two.
     decoder: o.decoder ?? createEventDecoder(o.registry!),
     retry: o.retry,
+    outageRetry: o.outageRetry,
+    outages,
     deadLetters,
     metrics,
     events,
@@ -88,6 +95,7 @@ export function createConsumerCore(o: CoreOptions, logContext: Record<string, st
     scheduler: createKeyScheduler({ limit: o.inFlight }),
     processor,
     deadLetters,
+    outages,
     async process(record, signals) {
       inFlight.inc();
       try {

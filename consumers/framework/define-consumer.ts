@@ -3,6 +3,7 @@ import { catalogue } from '../../schemas/index.ts';
 import { createConsumerCore } from './consumer-core.ts';
 import type { ConsumerInstrumentation } from './instrumentation.ts';
 import { type ConsumerOptions, consumerOptionsSchema, parseOptions } from './options.ts';
+import type { Outage } from './outages.ts';
 import { type ConsumerState, createRunner } from './runner.ts';
 
 export type { ConsumerOptions } from './options.ts';
@@ -16,8 +17,19 @@ export interface ConsumerStatus {
   /** Events being handled or waiting for their key. */
   inFlight: number;
   lastBatchAt: Date | undefined;
-  /** What the member is waiting out (a broker or coordinator that cannot be reached), if anything. */
+  /**
+   * What the consumer is waiting out, in words, if anything: a broker or coordinator its member
+   * cannot reach (`kafka: …`), a dependency its events wait for (`postgres unavailable for 12 s
+   * (40 events waiting): …`). Waited out, not a reason to restart it.
+   */
   degraded: string | undefined;
+  /** The dependencies its events are waiting out now (each retried without limit, never dead-lettered). */
+  dependencies: Outage[];
+  /**
+   * Why it is stalled — it has work and made no progress for `stallTimeoutMs` — if it is:
+   * `/health` answers 503 and `npm start` restarts it.
+   */
+  stalled: string | undefined;
 }
 
 /** A defined consumer: start it, stop it, watch it. */

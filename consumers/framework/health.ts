@@ -6,9 +6,14 @@ import type { Consumer } from './define-consumer.ts';
 
 /**
  * The health and metrics endpoints of a consumer process:
- * - `GET /health`: 200 when every consumer is running, 503 otherwise; JSON with each
- *   consumer's state, assignment, in-flight count and `degraded` (what its group member is
- *   waiting out, e.g. a broker that is down: status `degraded`, still 200).
+ * - `GET /health`: JSON with each consumer's state, assignment, in-flight count, `degraded`,
+ *   `dependencies` and `stalled`, and an overall `status`:
+ *   - `ok` (200): every consumer runs;
+ *   - `degraded` (200): one waits something out — a broker that is down, a dependency its
+ *     events wait for (named, with how long and how many events): restarting would not help;
+ *   - `unhealthy` (503): one is stalled (work and no progress for its `stallTimeoutMs`):
+ *     restart it (`npm start`'s supervisor does);
+ *   - `unavailable` (503): one is not running (starting, stopping, stopped, crashed).
  * - `GET /metrics`: Prometheus text of the consumers' registries.
  *
  * @throws ConfigError when two consumers have separate registries with the same metrics
@@ -27,11 +32,12 @@ export function createHealthApp(consumers: readonly Consumer[]): Hono {
   const app = new Hono();
   app.get('/health', (c) => {
     const statuses = consumers.map((x) => x.status());
-    const ok = statuses.every((s) => s.state === 'running');
-    // A broker that is down is waited out, not a reason to restart the process: shown, still 200.
+    const running = statuses.every((s) => s.state === 'running');
+    const stalled = statuses.some((s) => s.stalled !== undefined);
+    // An outage is waited out, not a reason to restart the process: shown, still 200.
     const degraded = statuses.some((s) => s.degraded !== undefined);
-    const status = !ok ? 'unavailable' : degraded ? 'degraded' : 'ok';
-    return c.json({ status, consumers: statuses }, ok ? 200 : 503);
+    const status = !running ? 'unavailable' : stalled ? 'unhealthy' : degraded ? 'degraded' : 'ok';
+    return c.json({ status, consumers: statuses }, running && !stalled ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
     c.header('content-type', registry.contentType);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { isOutstreamError } from '../../core/errors.ts';
 import {
   type GroupConsumer,
   type GroupListener,
@@ -11,6 +12,7 @@ import {
   type TopicPartition,
 } from '../../core/kafka/index.ts';
 import type { BatchLoop } from './batch-loop.ts';
+import { commitTimedOut } from './bounded-commit.ts';
 import type { ConsumerInstrumentation } from './instrumentation.ts';
 import type { ConsumerMetrics } from './metrics.ts';
 import { startPositions, uncommittedPartitions } from './start-positions.ts';
@@ -20,6 +22,8 @@ export interface MembershipDeps {
   group: string;
   /** The member (built after the listener, which it takes). */
   consumer: () => GroupConsumer;
+  /** The member's commit, bounded in time (`boundedCommit`). */
+  commit(offsets: readonly PartitionOffset[]): Promise<void>;
   admin: KafkaAdmin;
   loop: BatchLoop;
   fromBeginning: boolean;
@@ -54,7 +58,7 @@ export function createMembership(deps: MembershipDeps): GroupListener {
     );
     const starts = startPositions(missing, bounds, deps.fromBeginning);
     // In this member's generation: refused if it was fenced meanwhile.
-    await consumer.commit(starts);
+    await deps.commit(starts);
     logger.info(
       { partitions: starts.map((s) => `${s.topic}/${s.partition}@${s.offset}`) },
       'committed the start positions of new partitions',
@@ -78,6 +82,13 @@ export function createMembership(deps: MembershipDeps): GroupListener {
           loop.assign(at);
           break;
         } catch (e) {
+          // The assignment is already stale: the group is rebalancing (and the client rejoins),
+          // and the next assignment comes through here again. Retrying would hold the member's
+          // queue of assignment changes, which that rejoin waits for (issue 12's hang).
+          if (isRebalancing(e)) {
+            logger.warn({ err: e }, 'the group is rebalancing; leaving this assignment to the next one');
+            return;
+          }
           logger.warn({ err: e, attempt }, 'cannot set the positions of assigned partitions yet; retrying');
           await sleep(Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)));
         }
@@ -107,4 +118,21 @@ export function createMembership(deps: MembershipDeps): GroupListener {
       loop.lose(partitions);
     },
   };
+}
+
+// Broker answers that mean "this member's generation or epoch is over", and a commit that did
+// not settle (platformatic's classic client waits for a rejoin inside it).
+const rebalancingCodes = new Set([
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'REBALANCE_IN_PROGRESS',
+  'FENCED_INSTANCE_ID',
+  'FENCED_MEMBER_EPOCH',
+  'STALE_MEMBER_EPOCH',
+  commitTimedOut,
+]);
+
+function isRebalancing(e: unknown): boolean {
+  const code = isOutstreamError(e) ? (e as { kafkaCode?: unknown }).kafkaCode : undefined;
+  return typeof code === 'string' && rebalancingCodes.has(code);
 }

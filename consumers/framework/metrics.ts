@@ -13,6 +13,10 @@ export const metricNames = {
   commits: 'outstream_consumer_commits_total',
   rebalances: 'outstream_consumer_rebalances_total',
   blockedKeys: 'outstream_consumer_blocked_keys',
+  dependencyUnavailable: 'outstream_consumer_dependency_unavailable',
+  dependencyWaiting: 'outstream_consumer_dependency_waiting_events',
+  dependencyOutageSeconds: 'outstream_consumer_dependency_outage_seconds_total',
+  stalled: 'outstream_consumer_stalled',
 } as const;
 
 /** The metric objects of one consumer. */
@@ -28,6 +32,10 @@ export interface ConsumerMetrics {
   commits: Counter<'group' | 'topic'>;
   rebalances: Counter<'group'>;
   blockedKeys: Gauge<'group'>;
+  dependencyUnavailable: Gauge<'group' | 'dependency'>;
+  dependencyWaiting: Gauge<'group' | 'dependency'>;
+  dependencyOutageSeconds: Counter<'group' | 'dependency'>;
+  stalled: Gauge<'group'>;
 }
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -151,6 +159,46 @@ export function createConsumerMetrics(registry: Registry): ConsumerMetrics {
         new Gauge({
           name: metricNames.blockedKeys,
           help: 'Keys held back by block-key ordering, as this member last loaded or recorded them.',
+          labelNames: ['group'],
+          registers,
+        }),
+    ),
+    dependencyUnavailable: get(
+      metricNames.dependencyUnavailable,
+      () =>
+        new Gauge({
+          name: metricNames.dependencyUnavailable,
+          help: 'Whether events are waiting out an outage of this dependency now (1) or not (0).',
+          labelNames: ['group', 'dependency'],
+          registers,
+        }),
+    ),
+    dependencyWaiting: get(
+      metricNames.dependencyWaiting,
+      () =>
+        new Gauge({
+          name: metricNames.dependencyWaiting,
+          help: 'Events sleeping before their next attempt at an unavailable dependency.',
+          labelNames: ['group', 'dependency'],
+          registers,
+        }),
+    ),
+    dependencyOutageSeconds: get(
+      metricNames.dependencyOutageSeconds,
+      () =>
+        new Counter({
+          name: metricNames.dependencyOutageSeconds,
+          help: 'Seconds during which events waited out an outage of this dependency.',
+          labelNames: ['group', 'dependency'],
+          registers,
+        }),
+    ),
+    stalled: get(
+      metricNames.stalled,
+      () =>
+        new Gauge({
+          name: metricNames.stalled,
+          help: 'Whether the consumer has work (lag or events in flight) and made no progress for stallTimeoutMs (1), or not (0).',
           labelNames: ['group'],
           registers,
         }),

@@ -8,7 +8,7 @@ import { topics as allTopics, isEventType, type Topic } from '../../schemas/inde
 import type { EventDecoder } from '../decoder.ts';
 import type { BlockedKeyStore } from './blocked-keys.ts';
 import type { Handlers } from './handler.ts';
-import { defaultRetryPolicy, type RetryPolicy } from './retry.ts';
+import { describe, hasFunctions, int, must, outageRetry, retry } from './option-schemas.ts';
 
 const day = 86_400_000;
 
@@ -21,25 +21,6 @@ export const defaultDeadLetterRetentionMs = 30 * day;
 // Shorter than an hour is almost surely a unit mistake (seconds for milliseconds).
 const minRetentionMs = 3_600_000;
 const namePattern = /^[A-Za-z0-9._-]{1,200}$/;
-
-function describe(v: unknown): string {
-  if (typeof v === 'function') return 'a function';
-  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'an array' : 'an object';
-  return JSON.stringify(v) ?? String(v);
-}
-
-/** A zod error option: "must be <expected>, got <what came>". */
-const must = (expected: string) => ({
-  error: (issue: { input?: unknown }) => `must be ${expected}, got ${describe(issue.input)}`,
-});
-const int = (min: number, max: number) => {
-  const m = must(`an integer from ${min} to ${max}`);
-  return z.int(m).min(min, m).max(max, m);
-};
-const hasFunctions =
-  (...names: string[]) =>
-  (v: unknown) =>
-    typeof v === 'object' && v !== null && names.every((n) => typeof (v as never)[n] === 'function');
 
 const handlers = z.custom<Handlers>().superRefine((h, ctx) => {
   if (typeof h !== 'object' || h === null || Object.keys(h).length === 0) {
@@ -57,29 +38,6 @@ const handlers = z.custom<Handlers>().superRefine((h, ctx) => {
       ctx.addIssue({ code: 'custom', message: `must be a function, got ${describe(handler)}`, path: [type] });
   }
 });
-
-const retry = z
-  .object(
-    {
-      /** Attempts in all, the first one included (1 = no retry). */
-      maxAttempts: int(1, 1_000).optional(),
-      initialDelayMs: int(0, 3_600_000).optional(),
-      maxDelayMs: int(0, 3_600_000).optional(),
-      multiplier: z.number(must('a number ≥ 1')).min(1, must('a number ≥ 1')).optional(),
-      jitter: z
-        .number(must('a number from 0 to 1'))
-        .min(0, must('a number from 0 to 1'))
-        .max(1, must('a number from 0 to 1'))
-        .optional(),
-      maxElapsedMs: int(0, 86_400_000).optional(),
-    },
-    must('an object'),
-  )
-  .optional()
-  .transform((r): RetryPolicy => {
-    const given = Object.entries(r ?? {}).filter(([, v]) => v !== undefined);
-    return { ...defaultRetryPolicy, ...Object.fromEntries(given) };
-  });
 
 const retention = `milliseconds ≥ ${minRetentionMs} (1 hour), or -1 (forever)`;
 
@@ -117,8 +75,17 @@ const consumerFields = z.object({
    * way.
    */
   ordering: z.enum(['key', 'none'], must('one of key, none')).default('key'),
-  /** Retry policy of failing handlers; missing fields come from `defaultRetryPolicy`. */
+  /**
+   * Retry policy of failing handlers; missing fields come from `defaultRetryPolicy`. Failures
+   * that say a dependency is unavailable are not counted against it (see `outageRetry`).
+   */
   retry,
+  /**
+   * Backoff while a dependency is down (`unavailableDependency`: PostgreSQL, Redis, SMTP, the
+   * registry, the broker): retried without limit, never dead-lettered; missing fields come
+   * from `defaultOutagePolicy` (0.2 s doubling up to 30 s).
+   */
+  outageRetry,
   /**
    * What a dead letter does to the rest of its aggregate: `continue` (default) processes the
    * key's later events; `block-key` sends them to the dead-letter topic too (reason `blocked`),
@@ -169,6 +136,13 @@ const consumerFields = z.object({
   drainTimeoutMs: int(0, 600_000).default(15_000),
   /** How long `start()` waits to join the group and commit its start positions (default 60 s). */
   startTimeoutMs: int(1, 600_000).default(60_000),
+  /**
+   * Liveness: a consumer that has work (lag or events in flight) and makes no progress (no
+   * event finished, no offset committed) for this long, while it waits out no outage, is
+   * `stalled`: `/health` answers 503 `unhealthy` and `npm start` restarts it (default 60 s;
+   * 0: never). Longer than `drainTimeoutMs`, and than the slowest handler should take.
+   */
+  stallTimeoutMs: int(0, 3_600_000).default(60_000),
   /** Prometheus registry (default: a new one per consumer); share one between consumers of a process. */
   metricsRegistry: z
     .custom<Registry>(hasFunctions('metrics', 'getSingleMetric'), must('a prom-client Registry'))
@@ -210,7 +184,12 @@ const consumerFields = z.object({
 
 type Fields = z.output<typeof consumerFields>;
 
-type Durations = 'heartbeatIntervalMs' | 'sessionTimeoutMs' | 'drainTimeoutMs' | 'rebalanceTimeoutMs';
+type Durations =
+  | 'heartbeatIntervalMs'
+  | 'sessionTimeoutMs'
+  | 'drainTimeoutMs'
+  | 'rebalanceTimeoutMs'
+  | 'stallTimeoutMs';
 
 /** Rules across options, shared by every schema built from {@link consumerFields}. */
 function crossFieldRules(o: Partial<Fields>, ctx: z.RefinementCtx): void {
@@ -230,6 +209,8 @@ function crossFieldRules(o: Partial<Fields>, ctx: z.RefinementCtx): void {
     );
   // A member that drains longer than the group waits for it is thrown out mid-drain.
   shorter('drainTimeoutMs', 'rebalanceTimeoutMs');
+  // A drain is no progress: a consumer must not be called stalled while it drains.
+  if (o.stallTimeoutMs !== 0) shorter('drainTimeoutMs', 'stallTimeoutMs');
 }
 
 /** The one schema of `defineConsumer`'s options: validation, cross-field rules and defaults. */
@@ -243,6 +224,7 @@ export const replayOptionsSchema = consumerFields
     blockedKeys: true,
     blockedKeysRefreshMs: true,
     startTimeoutMs: true,
+    stallTimeoutMs: true,
     protocol: true,
     sessionTimeoutMs: true,
     heartbeatIntervalMs: true,

@@ -1,17 +1,18 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { envelopeHeaders } from '../../connect/outbox-connector.ts';
-import { ErrorCode, isOutstreamError } from '../../core/errors.ts';
+import { Dependency, ErrorCode, isOutstreamError } from '../../core/errors.ts';
 import { headerText, type KafkaRecord } from '../../core/kafka/index.ts';
 import { type AnyEvent, type EventType, isEventType } from '../../schemas/index.ts';
 import type { EventDecoder } from '../decoder.ts';
 import { createBlockedKeyView } from './blocked-key-view.ts';
 import type { BlockedKeyStore } from './blocked-keys.ts';
 import type { DeadLetterFailure, DeadLetterQueue } from './dead-letter.ts';
+import { unavailableDependency } from './dependency.ts';
 import type { Handler, HandlerResult, Handlers } from './handler.ts';
 import type { ConsumerInstrumentation, RecordRef } from './instrumentation.ts';
 import type { ConsumerMetrics } from './metrics.ts';
-import { backoffDelay, type RetryPolicy, withRetry } from './retry.ts';
+import type { OutageTracker } from './outages.ts';
+import { backoffDelay, type OutagePolicy, type RetryPolicy, withRetry } from './retry.ts';
 
 /** How a record ended: finished (its offset may be committed) or abandoned (it may not). */
 export type RecordOutcome = 'processed' | 'skipped' | 'dead-lettered' | 'abandoned';
@@ -25,6 +26,10 @@ export interface RecordProcessorDeps {
   handlers: Handlers;
   decoder: EventDecoder;
   retry: RetryPolicy;
+  /** Backoff while a dependency is down (retried without limit, never dead-lettered). */
+  outageRetry: OutagePolicy;
+  /** The outages being waited out (health, metrics, logs; wakes waiting events on recovery). */
+  outages: OutageTracker;
   deadLetters: DeadLetterQueue;
   metrics: ConsumerMetrics;
   events: ConsumerInstrumentation;
@@ -45,10 +50,11 @@ export interface RecordSignals {
 /**
  * Processes one record end to end: unhandled types are skipped without decoding; the
  * payload is decoded (a registry outage is waited out, poison is dead-lettered); the
- * handler runs under the retry policy; failures go to the dead-letter topic. Never throws.
+ * handler runs under the retry policy, except that a dependency outage (`unavailableDependency`)
+ * is waited out without limit; failures of the event go to the dead-letter topic. Never throws.
  */
 export function createRecordProcessor(deps: RecordProcessorDeps) {
-  const { group, handlers, decoder, metrics, events, logger, deadLetters } = deps;
+  const { group, handlers, decoder, metrics, events, logger, deadLetters, outages } = deps;
   const blockMode = deps.orderingOnFailure === 'block-key';
   // prom-client hashes a label object on every call: the per-event metrics of each (topic,
   // event type) are bound once instead (a measurable share of a no-op handler's cost).
@@ -104,18 +110,31 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     return 'dead-lettered';
   }
 
-  async function decode(record: KafkaRecord, ref: RecordRef, signals: RecordSignals) {
-    for (let attempt = 1; ; attempt++) {
+  async function decode(record: KafkaRecord, signals: RecordSignals) {
+    let waiting: string | undefined;
+    for (let step = 1; ; step++) {
       try {
-        return { event: await decoder.decode(record) };
+        const event = await decoder.decode(record);
+        if (waiting) outages.end(waiting, true);
+        return { event };
       } catch (error) {
         // Poison never decodes; anything else (the registry is down) is waited out, without
         // a bound: dead-lettering a healthy stream because of an outage would be worse.
-        if (isOutstreamError(error, ErrorCode.schemaDecode)) return { error };
-        if (signals.stop.aborted) return { abandoned: true as const };
-        const delayMs = backoffDelay(deps.retry, Math.min(attempt, 10));
-        logger.warn({ ...ref, err: error, attempt, delayMs }, 'cannot decode yet; retrying');
-        await sleep(delayMs, undefined, { signal: signals.stop }).catch(() => undefined);
+        if (isOutstreamError(error, ErrorCode.schemaDecode)) {
+          if (waiting) outages.end(waiting, true);
+          return { error };
+        }
+        const dependency = unavailableDependency(error) ?? Dependency.schemaRegistry;
+        if (waiting !== undefined && waiting !== dependency) outages.end(waiting, true);
+        waiting = dependency;
+        if (!signals.stop.aborted) {
+          const delayMs = backoffDelay(deps.outageRetry, step);
+          await outages.wait({ dependency, step, delayMs, error }, signals.stop);
+        }
+        if (signals.stop.aborted) {
+          outages.end(dependency, false);
+          return { abandoned: true as const };
+        }
       }
     }
   }
@@ -159,7 +178,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       };
       return deadLetter(record, ref, failure as DeadLetterFailure, undefined, signals);
     }
-    const decoded = await decode(record, ref, signals);
+    const decoded = await decode(record, signals);
     if ('abandoned' in decoded) return 'abandoned';
     if ('error' in decoded) {
       const failure = {
@@ -213,6 +232,10 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       deps.retry,
       {
         stop: signals.stop,
+        unavailable: unavailableDependency,
+        outage: deps.outageRetry,
+        waitOutage: (step, signal) => outages.wait(step, signal),
+        onOutageEnd: (dependency, recovered) => outages.end(dependency, recovered),
         onRetry: ({ attempt, delayMs, error }) => {
           metrics.retried.inc({ group, topic: ref.topic, event_type: event.type });
           events.emit('retry', { ...ref, eventType: event.type, attempt, delayMs, error });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidEventError } from '../../core/errors.ts';
-import { backoffDelay, defaultRetryPolicy, isRetriable, type RetryPolicy, withRetry } from './retry.ts';
+import { Dependency, DependencyUnavailableError, InvalidEventError } from '../../core/errors.ts';
+import { unavailableDependency } from './dependency.ts';
+import {
+  backoffDelay,
+  defaultOutagePolicy,
+  defaultRetryPolicy,
+  isRetriable,
+  type OutageStep,
+  type RetryPolicy,
+  withRetry,
+} from './retry.ts';
 
 const policy: RetryPolicy = {
   maxAttempts: 5,
@@ -116,5 +125,100 @@ describe('withRetry', () => {
     );
     expect(calls).toBe(1);
     expect(r.ok || r.reason).toBe('stopped');
+  });
+});
+
+describe('withRetry during a dependency outage', () => {
+  const down = () =>
+    new DependencyUnavailableError(Dependency.postgres, 'connect ECONNREFUSED 127.0.0.1:15432');
+
+  it('waits an outage out without limit, 200 ms doubling to a 30 s cap, and never gives up', async () => {
+    const c = clock();
+    let calls = 0;
+    // 40 failed attempts: far past maxAttempts (5) and maxElapsedMs (60 s) of the policy.
+    const r = await withRetry(
+      async () => {
+        if (++calls <= 40) throw down();
+        return 'counted';
+      },
+      policy,
+      { ...c, random: () => 0, unavailable: unavailableDependency },
+    );
+    expect(r).toEqual({ ok: true, value: 'counted', attempts: 41 });
+    expect(c.waits.slice(0, 9)).toEqual([200, 400, 800, 1_600, 3_200, 6_400, 12_800, 25_600, 30_000]);
+    expect(new Set(c.waits.slice(8))).toEqual(new Set([30_000]));
+    expect(c.waits.reduce((a, b) => a + b, 0)).toBeGreaterThan(15 * 60_000);
+  });
+
+  it('counts neither the outage attempts nor the outage time against the policy', async () => {
+    const c = clock();
+    let calls = 0;
+    const r = await withRetry(
+      async () => {
+        calls++;
+        if (calls <= 20) throw down(); // ~8 minutes of outage
+        throw new Error('the event is bad');
+      },
+      policy,
+      { ...c, random: () => 0, unavailable: unavailableDependency },
+    );
+    expect(r.ok || r.reason).toBe('exhausted');
+    // 20 outage attempts, then the policy's own 5 attempts with its own delays.
+    expect(r.ok || r.attempts).toBe(25);
+    expect(c.waits.slice(20)).toEqual([100, 200, 400, 800]);
+  });
+
+  it('reports each step to waitOutage, and the end of the outage once, as recovered', async () => {
+    const c = clock();
+    const steps: OutageStep[] = [];
+    const ends: [string, boolean][] = [];
+    let calls = 0;
+    await withRetry(
+      async () => {
+        if (++calls <= 3) throw down();
+        return 'ok';
+      },
+      policy,
+      {
+        ...c,
+        random: () => 0,
+        unavailable: unavailableDependency,
+        waitOutage: async (step) => {
+          steps.push(step);
+          await c.wait(step.delayMs);
+        },
+        onOutageEnd: (d, recovered) => ends.push([d, recovered]),
+      },
+    );
+    expect(steps.map((s) => [s.dependency, s.step, s.delayMs])).toEqual([
+      ['postgres', 1, 200],
+      ['postgres', 2, 400],
+      ['postgres', 3, 800],
+    ]);
+    expect(ends).toEqual([['postgres', true]]);
+  });
+
+  it('stops while waiting when the stop signal fires: stopped, never dead-lettered', async () => {
+    const stop = new AbortController();
+    const ends: boolean[] = [];
+    const r = await withRetry(
+      async () => {
+        throw down();
+      },
+      defaultRetryPolicy,
+      {
+        stop: stop.signal,
+        unavailable: unavailableDependency,
+        outage: { ...defaultOutagePolicy, initialDelayMs: 60_000 },
+        waitOutage: (_step, signal) =>
+          new Promise<void>((resolve) => {
+            signal?.addEventListener('abort', () => resolve(), { once: true });
+            setTimeout(() => stop.abort(), 10);
+          }),
+        onOutageEnd: (_, recovered) => ends.push(recovered),
+      },
+    );
+    expect(r.ok || r.reason).toBe('stopped');
+    expect(ends).toEqual([false]);
   });
 });

@@ -7,8 +7,11 @@ import {
   partitionsByTopic,
 } from '../../core/kafka/index.ts';
 import { type BatchLoop, createBatchLoop } from './batch-loop.ts';
+import { boundedCommit } from './bounded-commit.ts';
 import type { ConsumerCore } from './consumer-core.ts';
+import { startLivenessMonitor } from './liveness-monitor.ts';
 import { createMembership } from './membership.ts';
+import type { Outage } from './outages.ts';
 
 /** Where a consumer is in its life. */
 export type ConsumerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'crashed';
@@ -31,6 +34,10 @@ export interface RunnerDeps {
   heartbeatIntervalMs: number;
   /** How often to reload blocked keys while running (releases apply without a rebalance); 0: never. */
   blockedKeysRefreshMs: number;
+  /** Liveness: no progress with work for this long is a stall (0: never). */
+  stallTimeoutMs: number;
+  /** How long one offset commit may take before it counts as failed (default 10 s). */
+  commitTimeoutMs?: number;
 }
 
 /**
@@ -47,7 +54,9 @@ export function createRunner(deps: RunnerDeps) {
   let loop: BatchLoop | undefined;
   let lastBatchAt: Date | undefined;
   let refresh: NodeJS.Timeout | undefined;
+  let liveness: ReturnType<typeof startLivenessMonitor> | undefined;
   let stopped: Promise<void> | undefined;
+  const commitTimeoutMs = deps.commitTimeoutMs ?? 10_000;
 
   async function start(): Promise<void> {
     if (state !== 'idle' && state !== 'stopped')
@@ -56,8 +65,9 @@ export function createRunner(deps: RunnerDeps) {
     stopped = undefined;
     const a = deps.kafka.admin();
     admin = a;
+    const commit = boundedCommit((o) => c.commit(o), commitTimeoutMs);
     const l = createBatchLoop({
-      source: { poll: (signal) => c.poll(signal), commit: (o) => c.commit(o), pause: (ps) => c.pause(ps) },
+      source: { poll: (signal) => c.poll(signal), commit, pause: (ps) => c.pause(ps) },
       scheduler: core.scheduler,
       inFlight: deps.inFlight,
       ordering: deps.ordering,
@@ -92,6 +102,7 @@ export function createRunner(deps: RunnerDeps) {
       listener: createMembership({
         group,
         consumer: () => c,
+        commit,
         admin: a,
         loop: l,
         fromBeginning: deps.fromBeginning,
@@ -137,6 +148,20 @@ export function createRunner(deps: RunnerDeps) {
     }
     l.start();
     state = 'running';
+    liveness = startLivenessMonitor({
+      group,
+      stallTimeoutMs: deps.stallTimeoutMs,
+      logger,
+      metrics,
+      events,
+      admin: a,
+      assignment: () => c.assignment(),
+      sample: () => ({
+        inFlight: core.scheduler.size(),
+        waitingFor: waitingFor(c.health().degraded, core.outages.current()),
+        memberState: c.health().state,
+      }),
+    });
     if (deps.blockedKeysRefreshMs > 0) {
       refresh = setInterval(() => void core.processor.refreshBlocked(), deps.blockedKeysRefreshMs);
       refresh.unref();
@@ -150,12 +175,29 @@ export function createRunner(deps: RunnerDeps) {
     const l = loop!;
     state = 'stopping';
     clearInterval(refresh);
+    liveness?.stop();
     stopped = (async () => {
       // No new batches; then the member revokes everything (each partition drains, bounded by
-      // drainTimeoutMs, and commits) and leaves the group.
+      // drainTimeoutMs, and commits) and leaves the group. Bounded too: a member that cannot
+      // leave (a broker down) must not keep the process from exiting.
       await l.stop();
-      await c.close();
-      await admin?.close();
+      const closeBudgetMs = deps.drainTimeoutMs + 2 * commitTimeoutMs + 5_000;
+      let timer: NodeJS.Timeout | undefined;
+      const closed = await Promise.race([
+        c.close().then(
+          () => true,
+          (e: unknown) => {
+            logger.warn({ err: e }, 'closing the group member failed');
+            return true;
+          },
+        ),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), closeBudgetMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!closed) logger.error({ closeBudgetMs }, 'the group member did not close in time; leaving it');
+      await admin?.close().catch(() => {});
       state = 'stopped';
       consumer = undefined;
     })();
@@ -166,15 +208,31 @@ export function createRunner(deps: RunnerDeps) {
     start,
     stop,
     status() {
+      const dependencies = core.outages.current();
       return {
         state,
         assignment: partitionsByTopic(loop?.owned() ?? []),
         inFlight: core.scheduler.size(),
         lastBatchAt,
-        degraded: consumer?.health().degraded,
+        degraded: waitingFor(consumer?.health().degraded, dependencies),
+        dependencies,
+        stalled: state === 'running' ? liveness?.stalled() : undefined,
       };
     },
   };
+}
+
+/** What a consumer waits out, in words: the broker (its member's report) and each dependency. */
+function waitingFor(member: string | undefined, outages: readonly Outage[]): string | undefined {
+  const parts = [
+    ...(member !== undefined ? [`kafka: ${member}`] : []),
+    ...outages.map(
+      (o) =>
+        `${o.dependency} unavailable for ${Math.round((Date.now() - o.since.getTime()) / 1000)} s ` +
+        `(${o.waiting} events waiting): ${o.lastError}`,
+    ),
+  ];
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 const isConsumerError = (e: unknown) => e instanceof OutstreamError && e.code === ErrorCode.consumer;

@@ -32,7 +32,11 @@ export const notifications: GroupDefinition = {
       onIdleError: (e) =>
         logger.warn({ err: e }, 'idle PostgreSQL connection failed; reconnecting on demand'),
     });
-    const mailer = createMailer({ url: config.smtp.url, from: parsed.data.NOTIFICATIONS_FROM });
+    const mailer = createMailer({
+      url: config.smtp.url,
+      from: parsed.data.NOTIFICATIONS_FROM,
+      onError: (e) => logger.warn({ err: e }, 'SMTP transport failed; reconnecting on the next email'),
+    });
     const emitter = createEmitter({ schemaIds: createSchemaIds(registry) });
     return {
       options: {

@@ -1,12 +1,14 @@
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
+import { postgresError } from '../../core/db.ts';
 import type { AnyEmitInput, Emitter } from '../../producers/index.ts';
 import type { AnyEvent, EventType, NotificationKind } from '../../schemas/index.ts';
 import { createGroupCommit } from '../runtime/group-commit.ts';
-import { EmailDeferredError, EmailRejectedError, RecipientMissingError } from './errors.ts';
+import { RecipientMissingError } from './errors.ts';
 import { type Mailer, messageIdFor } from './mailer.ts';
 import { resolveRecipients } from './recipients.ts';
 import type { NotificationContent, NotificationRule, Recipient, RecipientSpec } from './rules.ts';
+import { type EmailSendDeps, sendPendingEmails } from './send-emails.ts';
 
 /** What {@link createDelivery} needs. */
 export interface DeliveryDeps {
@@ -15,6 +17,8 @@ export interface DeliveryDeps {
   mailer: Mailer;
   /** Domain of the Message-IDs (e.g. `notifications.outstream.test`). */
   messageIdDomain: string;
+  /** Told of emails resent in doubt and of each send's acceptance-to-mark time (metrics). */
+  emailHooks?: Pick<EmailSendDeps, 'onInDoubt' | 'onMarked'>;
 }
 
 /** What one delivery did (for metrics and logs). */
@@ -47,21 +51,25 @@ interface Plan {
  *    redelivery inserts nothing), a `notification.created` event through the outbox for
  *    each row actually inserted, and a `pending` row per email to send;
  * 2. after the commit, send each pending email with a Message-ID derived from the event id
- *    and the recipient, and mark it `sent` (or `rejected`).
+ *    and the recipient: claimed ("sending") before the SMTP call, marked `sent` (or
+ *    `rejected`) after it, the mark retried while the database is down (`sendPendingEmails`).
  * A crash between an SMTP server's 250 and that mark is the one way an email goes twice; the
- * repeat has the same Message-ID.
+ * repeat has the same Message-ID and is reported in doubt. A database or SMTP server that is
+ * unavailable throws a `DependencyUnavailableError`: waited out, never dead-lettered.
  */
 export function createDelivery(deps: DeliveryDeps) {
   const commit = createGroupCommit<Plan>({ maxBatch: 500, flush: (plans) => writeBatch(deps, plans) });
 
   /**
    * @throws RecipientMissingError (not retriable) after delivering to the recipients it could resolve.
-   * @throws EmailDeferredError (retriable) for 4xx replies and connection trouble.
+   * @throws EmailDeferredError (retriable) for a mailbox's 4xx replies.
    * @throws EmailRejectedError (not retriable) for 5xx replies.
+   * @throws DependencyUnavailableError when PostgreSQL or the SMTP server is unavailable.
    */
   return async function deliver<K extends EventType>(
     rule: NotificationRule<K>,
     event: AnyEvent & { type: K },
+    signal?: AbortSignal,
   ): Promise<DeliveryReport> {
     const generic = rule as unknown as NotificationRule<EventType>;
     const plan: Plan = {
@@ -77,7 +85,8 @@ export function createDelivery(deps: DeliveryDeps) {
     };
     await commit.add(plan);
     if (plan.recipients.length === 0) throw new RecipientMissingError(event.type, plan.missing);
-    if (plan.emailWanted) plan.report.emailsSent = await sendPending(deps, plan);
+    if (plan.emailWanted)
+      plan.report.emailsSent = await sendPendingEmails({ ...deps, ...deps.emailHooks }, plan, signal);
     if (plan.missing.length > 0) throw new RecipientMissingError(event.type, plan.missing);
     return plan.report;
   };
@@ -87,7 +96,13 @@ export function createDelivery(deps: DeliveryDeps) {
 export type Deliver = ReturnType<typeof createDelivery>;
 
 async function writeBatch(deps: DeliveryDeps, plans: Plan[]): Promise<void> {
-  const client = await deps.pool.connect();
+  let client: pg.PoolClient;
+  try {
+    client = await deps.pool.connect();
+  } catch (e) {
+    throw postgresError(e);
+  }
+  let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     const resolutions = await resolveRecipients(
@@ -192,9 +207,12 @@ async function writeBatch(deps: DeliveryDeps, plans: Plan[]): Promise<void> {
       p.report = emptyReport();
       p.emailWanted = false;
     }
-    throw e;
+    const outage = postgresError(e);
+    // A connection lost with the server must not go back to the pool.
+    if (outage !== e) broken = outage as Error;
+    throw outage;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 
@@ -224,50 +242,4 @@ async function preferences(db: pg.PoolClient, plans: readonly Plan[]) {
       set.get(`${userId}\u0000${kind}\u0000${medium}`) ?? set.get(`${userId}\u0000*\u0000${medium}`) ?? true;
     return { in_app: get('in_app'), email: get('email') };
   };
-}
-
-async function sendPending(deps: DeliveryDeps, plan: Plan): Promise<number> {
-  const { event, recipients, contents } = plan;
-  const { rows } = await deps.pool.query<{
-    recipient_id: string;
-    address: string;
-    message_id: string;
-    status: 'pending' | 'rejected';
-    last_error: string | null;
-  }>(
-    `SELECT recipient_id, address, message_id, status, last_error FROM notification_emails
-     WHERE source_event_id = $1 AND status IN ('pending', 'rejected') ORDER BY recipient_id`,
-    [event.id],
-  );
-  const byId = new Map(recipients.map((r) => [r.userId, r]));
-  const deferred: { address: string; reason: string }[] = [];
-  const rejected: { address: string; reason: string }[] = [];
-  let sent = 0;
-  for (const row of rows) {
-    if (row.status === 'rejected') {
-      rejected.push({ address: row.address, reason: row.last_error ?? 'rejected earlier' });
-      continue;
-    }
-    const content = contents.get(row.recipient_id);
-    if (!content) continue; // no longer a recipient of this rule: left pending for an operator
-    const outcome = await deps.mailer.send({
-      to: { address: row.address, name: byId.get(row.recipient_id)?.name ?? null },
-      subject: content.email?.subject ?? content.title,
-      text: content.email?.text ?? `${content.body}\n`,
-      messageId: row.message_id,
-      headers: { 'X-Outstream-Event-Id': event.id, 'X-Outstream-Event-Type': event.type },
-    });
-    const status = outcome.ok ? 'sent' : outcome.permanent ? 'rejected' : 'pending';
-    await deps.pool.query(
-      `UPDATE notification_emails SET status = $3, attempts = attempts + 1, last_error = $4,
-         sent_at = CASE WHEN $3 = 'sent' THEN now() ELSE sent_at END
-       WHERE source_event_id = $1 AND recipient_id = $2`,
-      [event.id, row.recipient_id, status, outcome.ok ? null : outcome.reason],
-    );
-    if (outcome.ok) sent++;
-    else (outcome.permanent ? rejected : deferred).push({ address: row.address, reason: outcome.reason });
-  }
-  if (deferred.length > 0) throw new EmailDeferredError(deferred);
-  if (rejected.length > 0) throw new EmailRejectedError(rejected);
-  return sent;
 }

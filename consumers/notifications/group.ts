@@ -1,4 +1,5 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { postgresError } from '../../core/db.ts';
 import type { AnyEvent, EventType } from '../../schemas/index.ts';
 import type { Handler, Handlers } from '../framework/index.ts';
 import { createDelivery, type DeliveryDeps } from './deliver.ts';
@@ -36,7 +37,27 @@ export function createNotificationMetrics(registry: Registry) {
       labelNames: ['kind', 'medium'],
       registers,
     }),
+    inDoubt: new Counter({
+      name: 'outstream_notifications_emails_in_doubt_total',
+      help: 'Emails sent again because an earlier attempt was claimed and never recorded (a crash): possibly received twice, with the same Message-ID.',
+      registers,
+    }),
+    markSeconds: new Histogram({
+      name: 'outstream_notifications_email_mark_seconds',
+      help: "Time from the SMTP server's acceptance of an email to the commit of its `sent` mark: the window in which a crash sends it twice.",
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30],
+      registers,
+    }),
   };
+}
+
+/** Runs a directory write, naming an unavailable database as such (waited out, not dead-lettered). */
+async function directory(write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (e) {
+    throw postgresError(e);
+  }
 }
 
 /**
@@ -54,9 +75,15 @@ export function notificationHandlers({
   metrics?: ReturnType<typeof createNotificationMetrics>;
 }): Handlers {
   const handlers: Record<string, Handler<EventType>> = {};
-  const deliver = createDelivery(deps);
-  const notify = async (rule: NotificationRule<EventType>, event: AnyEvent) => {
-    const r = await deliver(rule, event);
+  const deliver = createDelivery({
+    ...deps,
+    emailHooks: deps.emailHooks ?? {
+      onInDoubt: () => metrics?.inDoubt.inc(),
+      onMarked: (seconds) => metrics?.markSeconds.observe(seconds),
+    },
+  });
+  const notify = async (rule: NotificationRule<EventType>, event: AnyEvent, signal?: AbortSignal) => {
+    const r = await deliver(rule, event, signal);
     metrics?.inbox.inc({ kind: rule.kind }, r.inbox);
     if (r.inboxDuplicates > 0) metrics?.duplicates.inc({ kind: rule.kind }, r.inboxDuplicates);
     metrics?.emails.inc({ kind: rule.kind }, r.emailsSent);
@@ -66,17 +93,17 @@ export function notificationHandlers({
       metrics?.suppressed.inc({ kind: rule.kind, medium: 'email' }, r.suppressed.email);
   };
   for (const [type, rule] of Object.entries(rules) as [EventType, NotificationRule<EventType>][]) {
-    handlers[type] = (event) => notify(rule, event as AnyEvent);
+    handlers[type] = (event, ctx) => notify(rule, event as AnyEvent, ctx.signal);
   }
   const welcome = rules['user.registered'] as NotificationRule<EventType> | undefined;
-  handlers['user.registered'] = async (event) => {
+  handlers['user.registered'] = async (event, ctx) => {
     const e = event as AnyEvent & { type: 'user.registered' };
-    await projectRegistered(deps.pool, e.payload, e.sequence);
-    if (welcome) await notify(welcome, e);
+    await directory(() => projectRegistered(deps.pool, e.payload, e.sequence));
+    if (welcome) await notify(welcome, e, ctx.signal);
   };
   handlers['user.profile_updated'] = async (event) => {
     const e = event as AnyEvent & { type: 'user.profile_updated' };
-    await projectProfileUpdated(deps.pool, e.payload, e.sequence);
+    await directory(() => projectProfileUpdated(deps.pool, e.payload, e.sequence));
   };
   return handlers as Handlers;
 }

@@ -69,17 +69,29 @@ describe('mail', () => {
     expect(messageIdFor(id, 'weird id@x', 'n.test')).toMatch(new RegExp(`^<${id}\\.[0-9a-f]{32}@n\\.test>$`));
   });
 
-  it('classifies 5xx as permanent, 4xx and connection errors as transient', () => {
+  it('classifies 5xx as permanent, a mailbox 4xx as transient, no connection or 421 as an outage', () => {
     expect(classifySmtpError({ responseCode: 550, response: '550 5.1.1 no such user' })).toEqual({
       permanent: true,
+      unavailable: false,
       reason: '550 5.1.1 no such user',
     });
-    expect(classifySmtpError({ responseCode: 451, response: '451 4.3.0 later' }).permanent).toBe(false);
+    expect(classifySmtpError({ responseCode: 451, response: '451 4.3.0 later' })).toMatchObject({
+      permanent: false,
+      unavailable: false,
+    });
     expect(
       classifySmtpError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNECTION' })),
     ).toEqual({
       permanent: false,
+      unavailable: true,
       reason: 'ECONNECTION: connect ECONNREFUSED',
     });
+    expect(classifySmtpError({ responseCode: 421, response: '421 4.3.2 shutting down' })).toMatchObject({
+      permanent: false,
+      unavailable: true,
+    });
+    expect(classifySmtpError(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })).unavailable).toBe(
+      true,
+    );
   });
 });

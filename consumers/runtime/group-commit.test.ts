@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Dependency, DependencyUnavailableError } from '../../core/errors.ts';
 import { createGroupCommit } from './group-commit.ts';
 
 describe('group commit', () => {
@@ -44,5 +45,19 @@ describe('group commit', () => {
     const results = await Promise.allSettled([12, 13, 14].map((n) => commit.add(n)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason.message).toBe('bad batch 13');
+  });
+
+  it('fails every item of a batch at once when the database is unavailable (no single retries)', async () => {
+    let flushes = 0;
+    const down = new DependencyUnavailableError(Dependency.postgres, 'connect ECONNREFUSED');
+    const commit = createGroupCommit<number>({
+      flush: async () => {
+        flushes++;
+        throw down;
+      },
+    });
+    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => commit.add(n)));
+    expect(results.map((r) => (r as PromiseRejectedResult).reason)).toEqual([down, down, down, down]);
+    expect(flushes).toBe(1);
   });
 });

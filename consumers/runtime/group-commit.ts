@@ -1,3 +1,5 @@
+import { unavailableDependency } from '../framework/dependency.ts';
+
 /** Options of {@link createGroupCommit}. */
 export interface GroupCommitOptions<T> {
   /** Writes a batch in one transaction; throws to fail every item of it. */
@@ -11,7 +13,9 @@ export interface GroupCommitOptions<T> {
  * items queue up and go together in the next one, so batches grow with the load and a lone
  * item is written at once (no timer, no added latency when idle). Each caller's promise
  * settles when its item is committed or failed. A failed batch is retried item by item, so
- * one bad item fails alone instead of taking its neighbours with it.
+ * one bad item fails alone instead of taking its neighbours with it — unless the failure says
+ * a dependency is unavailable (`unavailableDependency`: the database is down): every item
+ * then fails with it at once, instead of a thousand single writes against a dead server.
  *
  * @example
  * const commit = createGroupCommit({ flush: (facts) => withTx(pool, (tx) => applyFacts(tx, facts)) });
@@ -35,8 +39,8 @@ export function createGroupCommit<T>({ flush, maxBatch = 1000 }: GroupCommitOpti
           await flush(batch.map((e) => e.item));
           for (const e of batch) e.resolve();
         } catch (error) {
-          if (batch.length === 1) {
-            batch[0]!.reject(error);
+          if (batch.length === 1 || unavailableDependency(error) !== undefined) {
+            for (const e of batch) e.reject(error);
             continue;
           }
           for (const e of batch) {

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type Logger, pino } from 'pino';
@@ -180,18 +181,43 @@ function listen(app: Hono, port: number, logger: Logger) {
 
 /**
  * The body of a group's `main.ts`: starts it, stops it cleanly on SIGTERM/SIGINT (a second
- * signal exits at once), and exits 1 with a readable message when it cannot start.
+ * signal exits at once). A group that cannot start because something it needs is not there
+ * yet (the broker down, a stack still starting) tries again, 1 s doubling to 30 s, for as long
+ * as it takes: a dependency restarting must not leave a group down. Only bad settings
+ * (`ConfigError`) exit, with status 1 and a readable message.
  */
 export function runGroupMain(def: GroupDefinition): void {
-  startGroup(def).then(
+  startWithRetry(def).then(
     (running) => {
       shutdownOnSignals([running], { logger: running.logger });
-      // Started by a supervisor (`npm start`) with an IPC channel: stop when it goes away.
-      if (process.send) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+      // Started by a supervisor (`npm start`) with an IPC channel: stop when it goes away, and
+      // tell it where /health listens (it restarts a group that stays stalled).
+      if (process.send) {
+        process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+        process.send({ type: 'outstream:health', port: running.port });
+      }
     },
     (err: unknown) => {
-      console.error(`${def.name}: ${isOutstreamError(err) ? err.message : ((err as Error)?.stack ?? err)}`);
+      console.error(`${def.name}: ${describe(err)}`);
       process.exit(1);
     },
   );
 }
+
+async function startWithRetry(def: GroupDefinition): Promise<RunningGroup> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startGroup(def);
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      const delayMs = Math.min(30_000, 1_000 * 2 ** Math.min(attempt - 1, 5));
+      console.error(
+        `${def.name}: cannot start yet (attempt ${attempt}): ${describe(err)}; retrying in ${delayMs / 1000} s`,
+      );
+      await sleep(delayMs);
+    }
+  }
+}
+
+const describe = (err: unknown) =>
+  isOutstreamError(err) ? err.message : ((err as Error)?.stack ?? String(err));

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { watchHealth } from './health-watch.ts';
 import { formatLogLine } from './log-format.ts';
 
 /** One process `npm start` runs. */
@@ -17,13 +18,34 @@ export interface SuperviseOptions {
   color?: boolean;
   /** How long `stop` waits for children to drain before SIGKILL (default 30 s). */
   stopTimeoutMs?: number;
+  /** How often a child's `/health` is asked (default 5 s). */
+  healthIntervalMs?: number;
+  /** How long a child must stay unhealthy before it is restarted (default 20 s). */
+  unhealthyAfterMs?: number;
+  /** How long an unhealthy child gets to stop after SIGTERM before SIGKILL (default 30 s). */
+  restartTimeoutMs?: number;
 }
+
+/** The IPC message a child sends once its `/health` listens (consumers/runtime/run-group.ts). */
+export interface HealthMessage {
+  type: 'outstream:health';
+  port: number;
+}
+
+const isHealthMessage = (m: unknown): m is HealthMessage =>
+  typeof m === 'object' &&
+  m !== null &&
+  (m as HealthMessage).type === 'outstream:health' &&
+  Number.isInteger((m as HealthMessage).port);
 
 /**
  * Runs child processes with prefixed, readable logs, restarts one that crashes (backoff 1 s
  * doubling to 30 s, reset after a minute of uptime), and stops them all with one SIGTERM
  * each. Children get an IPC channel: a child whose supervisor dies stops itself
- * (consumers/runtime/run-group.ts listens for the disconnect).
+ * (consumers/runtime/run-group.ts listens for the disconnect), and a child that reports its
+ * health port over it (`{ type: 'outstream:health', port }`) is watched: one that stays
+ * unhealthy (stalled, or not answering) for `unhealthyAfterMs` is restarted — SIGTERM, SIGKILL
+ * after `restartTimeoutMs` — with the reason logged.
  */
 export function supervise(specs: readonly ProcessSpec[], o: SuperviseOptions = {}) {
   const write = o.write ?? ((l: string) => process.stdout.write(`${l}\n`));
@@ -47,7 +69,33 @@ export function supervise(specs: readonly ProcessSpec[], o: SuperviseOptions = {
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => log(spec, index, line));
     }
+    let unwatch: (() => void) | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    child.on('message', (m) => {
+      if (!isHealthMessage(m) || unwatch) return;
+      unwatch = watchHealth({
+        url: `http://127.0.0.1:${m.port}/health`,
+        intervalMs: o.healthIntervalMs,
+        unhealthyAfterMs: o.unhealthyAfterMs,
+        onUnhealthy(reason) {
+          if (stopping || child.exitCode !== null || child.signalCode !== null) return;
+          const graceMs = o.restartTimeoutMs ?? 30_000;
+          log(
+            spec,
+            index,
+            `unhealthy: ${reason}; restarting it (SIGTERM, SIGKILL after ${graceMs / 1000} s)`,
+          );
+          child.kill('SIGTERM');
+          killTimer = setTimeout(() => {
+            log(spec, index, `did not stop within ${graceMs / 1000} s of SIGTERM; killing it`);
+            child.kill('SIGKILL');
+          }, graceMs);
+        },
+      });
+    });
     child.on('exit', (code, signal) => {
+      unwatch?.();
+      clearTimeout(killTimer);
       running.delete(spec.name);
       if (stopping) return;
       const next = Date.now() - startedAt > 60_000 ? 1_000 : Math.min(delayMs * 2, 30_000);
