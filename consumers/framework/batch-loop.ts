@@ -130,6 +130,8 @@ export function createBatchLoop(deps: BatchLoopDeps) {
   let running: Promise<void> | undefined;
   let tick: NodeJS.Timeout | undefined;
   let committing: Promise<void> = Promise.resolve();
+  // Commits queued or running.
+  let commitInFlight = 0;
   // Woken whenever a task settles: the loop may be waiting for room under the in-flight limit.
   let wake: (() => void) | undefined;
   polling.signal.addEventListener('abort', () => wake?.(), { once: true });
@@ -182,6 +184,7 @@ export function createBatchLoop(deps: BatchLoopDeps) {
 
   /** Commits every partition (of `only`, if given) whose position moved; one request. */
   function commit(only?: readonly Owned[]): Promise<void> {
+    commitInFlight++;
     const run = committing.then(async () => {
       const due = (only ?? [...owned.values()]).filter((p) => !p.gone && position(p) > p.committed);
       if (due.length === 0) return;
@@ -203,8 +206,16 @@ export function createBatchLoop(deps: BatchLoopDeps) {
       });
       deps.onCommitted?.(done);
     });
-    committing = run.catch(() => {});
+    committing = run.catch(() => {}).finally(() => {
+      commitInFlight--;
+    });
     return run;
+  }
+
+  /** Forgets a partition, unless it was assigned anew meanwhile (a late revocation). */
+  function forget(p: Owned): void {
+    const id = partitionKey(p);
+    if (owned.get(id) === p) owned.delete(id);
   }
 
   function dueForCommit(): boolean {
@@ -284,7 +295,7 @@ export function createBatchLoop(deps: BatchLoopDeps) {
       await commit(ps);
       for (const p of ps) {
         p.gone = true;
-        owned.delete(partitionKey(p));
+        forget(p);
       }
     },
 
@@ -296,7 +307,7 @@ export function createBatchLoop(deps: BatchLoopDeps) {
         p.gone = true;
         p.stop.abort();
         p.abort.abort();
-        owned.delete(partitionKey(tp));
+        forget(p);
       }
     },
 
@@ -304,7 +315,9 @@ export function createBatchLoop(deps: BatchLoopDeps) {
     start(): void {
       running ??= loop();
       tick ??= setInterval(() => {
-        if (dueForCommit()) void commit();
+        // A slow commit is not queued behind by another each tick: the next one, once it is
+        // through, takes everything that moved meanwhile.
+        if (!commitInFlight && dueForCommit()) void commit();
       }, deps.commitIntervalMs ?? 100);
     },
 

@@ -2,6 +2,7 @@ import { Consumer } from '@platformatic/kafka';
 import { partitionsByTopic, withoutPartitions } from '../partitions.ts';
 import type { GroupConsumerOptions, MemberState } from '../port.ts';
 import type { PartitionOffset, TopicPartition } from '../types.ts';
+import { commitOffsets, GroupCoordinator } from './coordinator.ts';
 import type { Membership, MembershipHooks } from './membership.ts';
 import { baseOptions, type ConnectionOptions, call, kafkaError } from './options.ts';
 
@@ -27,6 +28,7 @@ export function classicMembership(
     return changes;
   };
 
+  const coordinator = new GroupCoordinator(connection, o.groupId);
   const client = new Consumer({
     ...baseOptions(connection, `group-${o.groupId}`),
     groupId: o.groupId,
@@ -100,8 +102,16 @@ export function classicMembership(
     },
     async commit(offsets: readonly PartitionOffset[]) {
       if (offsets.length === 0) return;
+      // Not `client.commit()`: refused by a group that dropped this member, it rejoins inside
+      // the commit and waits for the rejoin, whose protocolsMetadata hook waits for the
+      // revocation, whose own commit waits behind the first: a hang (issue 12). Sent as is, a
+      // stale generation is refused at once and the heartbeat rejoins.
       await call(`commit offsets of ${o.groupId}`, () =>
-        client.commit({ offsets: offsets.map((x) => ({ ...x, leaderEpoch: -1 })) }),
+        commitOffsets(
+          coordinator,
+          { groupId: o.groupId, generation: client.generationId, memberId: client.memberId ?? '' },
+          offsets,
+        ),
       );
     },
     async committed(partitions) {
@@ -134,6 +144,7 @@ export function classicMembership(
       } finally {
         // An owner that failed to finish must not keep the member's connections open.
         await client.close().catch(() => {});
+        await coordinator.close();
         state = 'closed';
       }
     },

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Consumer, consumerGroupHeartbeatV1, offsetCommitV9, offsetFetchV9 } from '@platformatic/kafka';
-import { groupByTopic, partitionKey, partitionsByTopic, withoutPartitions } from '../partitions.ts';
+import { Consumer, consumerGroupHeartbeatV1, offsetFetchV9 } from '@platformatic/kafka';
+import { partitionKey, partitionsByTopic, withoutPartitions } from '../partitions.ts';
 import type { GroupConsumerOptions, MemberState } from '../port.ts';
 import type { PartitionOffset, TopicPartition } from '../types.ts';
-import { GroupCoordinator, withCoordinatorRetry } from './coordinator.ts';
+import { commitOffsets, GroupCoordinator, withCoordinatorRetry } from './coordinator.ts';
 import type { Membership, MembershipHooks } from './membership.ts';
 import { baseOptions, type ConnectionOptions, call, kafkaCodeOf, kafkaError } from './options.ts';
 import { TopicIds } from './topic-ids.ts';
@@ -210,19 +210,8 @@ export function consumerMembership(
     },
     async commit(offsets: readonly PartitionOffset[]) {
       if (offsets.length === 0) return;
-      const topics = [...groupByTopic(offsets)].map(([name, xs]) => ({
-        name,
-        partitions: xs.map((x) => ({
-          partitionIndex: x.partition,
-          committedOffset: x.offset,
-          committedLeaderEpoch: -1,
-          committedMetadata: null,
-        })),
-      }));
       await call(`commit offsets of ${o.groupId}`, () =>
-        withCoordinatorRetry(() =>
-          coordinator.send((c) => offsetCommitV9.api.async(c, o.groupId, epoch, memberId, null, topics)),
-        ),
+        commitOffsets(coordinator, { groupId: o.groupId, generation: epoch, memberId }, offsets),
       );
     },
     async committed(partitions) {

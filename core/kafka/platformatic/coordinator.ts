@@ -1,5 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Broker, type Connection, ConnectionPool, findCoordinatorV6 } from '@platformatic/kafka';
+import {
+  type Broker,
+  type Connection,
+  ConnectionPool,
+  findCoordinatorV6,
+  offsetCommitV9,
+} from '@platformatic/kafka';
+import { groupByTopic } from '../partitions.ts';
+import type { PartitionOffset } from '../types.ts';
 import { type ConnectionOptions, kafkaCodeOf } from './options.ts';
 
 const groupKeyType = 0;
@@ -77,4 +85,31 @@ export async function withCoordinatorRetry<T>(request: () => Promise<T>): Promis
       await sleep(200 * attempt);
     }
   }
+}
+
+/**
+ * Commits a member's offsets of many partitions in one OffsetCommit request (v9 serves both
+ * group protocols: `generation` is the classic generation id or the KIP-848 member epoch).
+ * A member the group no longer knows is refused at once (ILLEGAL_GENERATION,
+ * STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID), never rejoined from here.
+ */
+export function commitOffsets(
+  coordinator: GroupCoordinator,
+  member: { groupId: string; generation: number; memberId: string },
+  offsets: readonly PartitionOffset[],
+) {
+  const topics = [...groupByTopic(offsets)].map(([name, xs]) => ({
+    name,
+    partitions: xs.map((x) => ({
+      partitionIndex: x.partition,
+      committedOffset: x.offset,
+      committedLeaderEpoch: -1,
+      committedMetadata: null,
+    })),
+  }));
+  return withCoordinatorRetry(() =>
+    coordinator.send((c) =>
+      offsetCommitV9.api.async(c, member.groupId, member.generation, member.memberId, null, topics),
+    ),
+  );
 }
