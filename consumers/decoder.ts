@@ -115,7 +115,8 @@ export function createEventDecoder(
       }
       if (!record.value) throw new SchemaDecodeError('record has no value (tombstone?)');
       const { schemaId, body } = unframe(record.value);
-      const resolver = await resolverFor(schemaId, type);
+      // Cached after the first record of a (schema id, type): no await, no microtask.
+      const resolver = resolvers.get(`${schemaId}:${type}`) ?? (await resolverFor(schemaId, type));
       let payload: unknown;
       try {
         payload = readerTypeOf(type).fromBuffer(body, resolver);

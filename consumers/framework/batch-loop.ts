@@ -206,9 +206,11 @@ export function createBatchLoop(deps: BatchLoopDeps) {
       });
       deps.onCommitted?.(done);
     });
-    committing = run.catch(() => {}).finally(() => {
-      commitInFlight--;
-    });
+    committing = run
+      .catch(() => {})
+      .finally(() => {
+        commitInFlight--;
+      });
     return run;
   }
 

@@ -54,6 +54,8 @@ export interface ConsumerCore {
   outages: OutageTracker;
   /** Processes one record (never throws), counted in the in-flight gauge. */
   process(record: KafkaRecord, signals: RecordSignals): Promise<RecordOutcome>;
+  /** Records processed so far (whatever their outcome): progress, read by the liveness check. */
+  finished(): number;
 }
 
 /** Builds the {@link ConsumerCore} of parsed options. */
@@ -86,6 +88,13 @@ export function createConsumerCore(o: CoreOptions, logContext: Record<string, st
     blockedKeys: o.blockedKeys ?? memoryBlockedKeyStore(),
   });
   const inFlight = metrics.inFlight.labels({ group });
+  let finished = 0;
+  // One callback, no async frame: this runs for every record.
+  const settle = (outcome: RecordOutcome) => {
+    inFlight.dec();
+    finished++;
+    return outcome;
+  };
   return {
     group,
     logger,
@@ -96,13 +105,11 @@ export function createConsumerCore(o: CoreOptions, logContext: Record<string, st
     processor,
     deadLetters,
     outages,
-    async process(record, signals) {
+    process(record, signals) {
       inFlight.inc();
-      try {
-        return await processor.process(record, signals);
-      } finally {
-        inFlight.dec();
-      }
+      // The processor never throws (or rejects): every failure is an outcome.
+      return processor.process(record, signals).then(settle);
     },
+    finished: () => finished,
   };
 }

@@ -22,7 +22,7 @@ function reporting(status: Partial<ConsumerStatus>): Consumer {
     topics: [],
     start: async () => {},
     stop: async () => {},
-    events: { on: () => () => {}, emit: () => {} },
+    events: { on: () => () => {}, emit: () => {}, listening: () => false },
     metrics,
     status: () => ({ ...base, ...status }),
   };

@@ -62,6 +62,8 @@ export interface ConsumerEventPayloads {
 export interface ConsumerInstrumentation {
   on<E extends ConsumerEvent>(event: E, listener: (payload: ConsumerEventPayloads[E]) => void): () => void;
   emit<E extends ConsumerEvent>(event: E, payload: ConsumerEventPayloads[E]): void;
+  /** Whether anyone listens to `event`: a payload built per record is built only then. */
+  listening(event: ConsumerEvent): boolean;
 }
 
 /** Creates the instrumentation emitter; `on` returns a function that removes the listener. */
@@ -76,5 +78,6 @@ export function createInstrumentation(): ConsumerInstrumentation {
     emit(event, payload) {
       emitter.emit(event, payload);
     },
+    listening: (event) => emitter.listenerCount(event) > 0,
   };
 }

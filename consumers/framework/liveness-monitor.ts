@@ -11,6 +11,8 @@ export interface LivenessMonitorDeps {
   logger: Logger;
   metrics: ConsumerMetrics;
   events: ConsumerInstrumentation;
+  /** Records processed so far: a count that moved since the last check is progress. */
+  finished(): number;
   admin: KafkaAdmin;
   /** The partitions the member owns now. */
   assignment(): TopicPartition[];
@@ -30,9 +32,9 @@ export function startLivenessMonitor(d: LivenessMonitorDeps) {
   const detector = createStallDetector({ stallTimeoutMs: d.stallTimeoutMs, startedAt: Date.now() });
   const everyMs = Math.min(15_000, Math.max(1_000, Math.floor(d.stallTimeoutMs / 4)));
   const progress = () => detector.progress(Date.now());
-  const off = (['processed', 'unhandled', 'dead-lettered', 'committed', 'joined'] as const).map((e) =>
-    d.events.on(e, progress),
-  );
+  // Finished records are counted, not listened to: a listener would cost an event per record.
+  const off = (['committed', 'joined'] as const).map((e) => d.events.on(e, progress));
+  let finishedBefore = d.finished();
   let stalled: string | undefined;
   let checking = false;
   d.metrics.stalled.set({ group: d.group }, 0);
@@ -42,6 +44,9 @@ export function startLivenessMonitor(d: LivenessMonitorDeps) {
     checking = true;
     try {
       const now = Date.now();
+      const finished = d.finished();
+      if (finished !== finishedBefore) detector.progress(now);
+      finishedBefore = finished;
       const recent = now - detector.lastProgressAt() < everyMs;
       const lag = recent
         ? undefined

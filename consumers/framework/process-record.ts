@@ -12,7 +12,7 @@ import type { Handler, HandlerResult, Handlers } from './handler.ts';
 import type { ConsumerInstrumentation, RecordRef } from './instrumentation.ts';
 import type { ConsumerMetrics } from './metrics.ts';
 import type { OutageTracker } from './outages.ts';
-import { backoffDelay, type OutagePolicy, type RetryPolicy, withRetry } from './retry.ts';
+import { backoffDelay, type OutagePolicy, type OutageStep, type RetryPolicy, withRetry } from './retry.ts';
 
 /** How a record ended: finished (its offset may be committed) or abandoned (it may not). */
 export type RecordOutcome = 'processed' | 'skipped' | 'dead-lettered' | 'abandoned';
@@ -58,7 +58,8 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
   const blockMode = deps.orderingOnFailure === 'block-key';
   // prom-client hashes a label object on every call: the per-event metrics of each (topic,
   // event type) are bound once instead (a measurable share of a no-op handler's cost).
-  const bound = new Map<string, ReturnType<typeof bindMetrics>>();
+  // Topic → event type → bound metrics: two lookups, no key string built per record.
+  const bound = new Map<string, Map<string, ReturnType<typeof bindMetrics>>>();
   const bindMetrics = (topic: string, type: string) => ({
     commitToHandle: metrics.commitToHandle.labels({ group, event_type: type }),
     handlerDuration: metrics.handlerDuration.labels({ group, event_type: type }),
@@ -66,11 +67,15 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     skip: metrics.processed.labels({ group, topic, event_type: type, result: 'skip' }),
   });
   const metricsOf = (topic: string, type: string) => {
-    const key = `${topic}\u0000${type}`;
-    let m = bound.get(key);
+    let byType = bound.get(topic);
+    if (!byType) {
+      byType = new Map();
+      bound.set(topic, byType);
+    }
+    let m = byType.get(type);
     if (!m) {
       m = bindMetrics(topic, type);
-      bound.set(key, m);
+      byType.set(type, m);
     }
     return m;
   };
@@ -139,13 +144,25 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     }
   }
 
+  // The same for every record: built once, not per handler call.
+  const outageOptions = {
+    unavailable: unavailableDependency,
+    outage: deps.outageRetry,
+    waitOutage: (step: OutageStep, signal?: AbortSignal) => outages.wait(step, signal),
+    onOutageEnd: (dependency: string, recovered: boolean) => outages.end(dependency, recovered),
+  };
+
   async function processRecord(record: KafkaRecord, signals: RecordSignals): Promise<RecordOutcome> {
-    const ref: RecordRef = {
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-      key: record.key?.toString() ?? null,
-    };
+    // Built when something needs it (a skip, a dead letter, a listener, a log line): the key's
+    // text is not free, and most records need none of them.
+    let refMemo: RecordRef | undefined;
+    const refOf = (): RecordRef =>
+      (refMemo ??= {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        key: record.key?.toString() ?? null,
+      });
     const type = headerText(record.headers, envelopeHeaders.eventType);
     // A type this build does not know (a newer producer) or does not handle: skipped, counted,
     // never decoded. Unknown types share one label value, so garbage cannot explode the metric.
@@ -161,12 +178,13 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         event_type: known ? type : 'unknown',
         reason: known ? 'no-handler' : 'unknown-type',
       });
-      events.emit('unhandled', { ...ref, eventType: type });
+      events.emit('unhandled', { ...refOf(), eventType: type });
       return 'skipped';
     }
-    const now = new Date();
-    const blockedBy = blockMode ? await blocked.blockedBy(ref) : undefined;
+    const blockedBy = blockMode ? await blocked.blockedBy(refOf()) : undefined;
     if (blockedBy !== undefined) {
+      const ref = refOf();
+      const now = new Date();
       const error = new Error(`key ${ref.key} is blocked by the dead letter of offset ${blockedBy}`);
       const failure = {
         reason: 'blocked',
@@ -181,6 +199,8 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     const decoded = await decode(record, signals);
     if ('abandoned' in decoded) return 'abandoned';
     if ('error' in decoded) {
+      const ref = refOf();
+      const now = new Date();
       const failure = {
         reason: 'poison',
         error: decoded.error,
@@ -205,12 +225,12 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         eventType: event.type,
         aggregateId: event.aggregateId,
         sequence: event.sequence,
-        topic: ref.topic,
-        partition: ref.partition,
-        offset: ref.offset,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
         ...(event.trace ? { traceparent: event.trace.traceparent } : {}),
       }));
-    const m = metricsOf(ref.topic, event.type);
+    const m = metricsOf(record.topic, event.type);
     m.commitToHandle.observe(Math.max(0, Date.now() - event.occurredAt.getTime()) / 1000);
     const startedAt = performance.now();
     const outcome = await withRetry(
@@ -231,14 +251,11 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       },
       deps.retry,
       {
+        ...outageOptions,
         stop: signals.stop,
-        unavailable: unavailableDependency,
-        outage: deps.outageRetry,
-        waitOutage: (step, signal) => outages.wait(step, signal),
-        onOutageEnd: (dependency, recovered) => outages.end(dependency, recovered),
         onRetry: ({ attempt, delayMs, error }) => {
-          metrics.retried.inc({ group, topic: ref.topic, event_type: event.type });
-          events.emit('retry', { ...ref, eventType: event.type, attempt, delayMs, error });
+          metrics.retried.inc({ group, topic: record.topic, event_type: event.type });
+          events.emit('retry', { ...refOf(), eventType: event.type, attempt, delayMs, error });
           log().warn({ err: error, attempt, delayMs }, 'handler failed; retrying');
         },
       },
@@ -246,19 +263,20 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     if (outcome.ok) {
       const result: HandlerResult = outcome.value ?? { kind: 'ack' };
       if (result.kind === 'skip') {
-        metrics.skipped.inc({ group, topic: ref.topic, event_type: event.type, reason: result.reason });
+        metrics.skipped.inc({ group, topic: record.topic, event_type: event.type, reason: result.reason });
       }
       (result.kind === 'skip' ? m.skip : m.ack).inc();
-      events.emit('processed', {
-        ...ref,
-        eventId: event.id,
-        eventType: event.type,
-        aggregateId: event.aggregateId,
-        sequence: event.sequence,
-        result: result.kind,
-        attempts: outcome.attempts,
-        durationMs: performance.now() - startedAt,
-      });
+      if (events.listening('processed'))
+        events.emit('processed', {
+          ...refOf(),
+          eventId: event.id,
+          eventType: event.type,
+          aggregateId: event.aggregateId,
+          sequence: event.sequence,
+          result: result.kind,
+          attempts: outcome.attempts,
+          durationMs: performance.now() - startedAt,
+        });
       return result.kind === 'skip' ? 'skipped' : 'processed';
     }
     if (outcome.reason === 'stopped') return 'abandoned';
@@ -270,7 +288,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       firstAttemptAt: outcome.firstAttemptAt,
       lastAttemptAt: outcome.lastAttemptAt,
     };
-    return deadLetter(record, ref, failure, event.id, signals);
+    return deadLetter(record, refOf(), failure, event.id, signals);
   }
 
   return {

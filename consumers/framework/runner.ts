@@ -154,6 +154,7 @@ export function createRunner(deps: RunnerDeps) {
       logger,
       metrics,
       events,
+      finished: () => core.finished(),
       admin: a,
       assignment: () => c.assignment(),
       sample: () => ({

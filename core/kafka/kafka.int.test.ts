@@ -94,6 +94,22 @@ describe('the Kafka port against the stack broker', () => {
     expect(slice.map((r) => r.offset)).toEqual(
       Array.from({ length: Number(p.high - p.low - 1n) }, (_, i) => p.low + 1n + BigInt(i)),
     );
+    // A read that stops inside a fetched batch says where it stopped: resuming there loses nothing.
+    const reader = kafka.reader();
+    const stops: bigint[] = [];
+    try {
+      for await (const b of reader.read({
+        ranges: [{ topic, partition: p.partition, from: p.low, to: p.low + 1n }],
+      }))
+        stops.push(b.nextOffset);
+    } finally {
+      await reader.close();
+    }
+    expect(stops.at(-1)).toBe(p.low + 1n);
+    const rest = await readAll(kafka, {
+      ranges: [{ topic, partition: p.partition, from: stops.at(-1)!, to: p.high }],
+    });
+    expect(rest.map((r) => r.offset)).toEqual(slice.map((r) => r.offset));
   });
 
   it('a bounded read that cannot reach its end fails by its deadline, naming the partition', async () => {

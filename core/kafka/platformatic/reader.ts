@@ -62,8 +62,14 @@ async function* readRanges(
       for (const b of batches) {
         const r = wanted.get(key(b));
         if (!r) continue;
-        const records = r.to === undefined ? b.records : b.records.filter((x) => x.offset < (r.to as bigint));
-        if (records.length > 0) yield { ...b, records };
+        if (r.to === undefined) {
+          if (b.records.length > 0) yield b;
+          continue;
+        }
+        const to = r.to;
+        const records = b.records.filter((x) => x.offset < to);
+        // What is past the end was not handed out: a caller resuming at nextOffset must read it.
+        if (records.length > 0) yield { ...b, records, nextOffset: b.nextOffset > to ? to : b.nextOffset };
       }
       // Done when the position passed the end: by records, or by a reset past a gap.
       for (const r of [...wanted.values()]) {

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { type PhaseResult, problems, summarizeLogs, table } from './report.ts';
+
+const clean: PhaseResult = {
+  fault: 'kill -9 Connect',
+  detail: '',
+  events: 100,
+  failedTx: 0,
+  downMs: 5_000,
+  recoveryMs: 12_000,
+  recoveryBySink: { kafka: 12_000 },
+  drainMs: 1_000,
+  kafka: { lost: 0, lostSample: [], copies: 40, orderViolations: 0, orderSample: [] },
+  inbox: { missing: 0, duplicates: 0, sample: [] },
+  email: { missing: 0, duplicates: 1 },
+  analytics: { wrong: [], uncounted: 0, carried: 0 },
+  cache: { stale: 0, sample: [] },
+  browser: {
+    missing: 0,
+    duplicates: 0,
+    sample: [],
+    stats: {
+      events: 300,
+      repeated: 0,
+      outOfOrder: 0,
+      gaps: 0,
+      resets: 0,
+      resetReasons: {},
+      disconnects: 0,
+      reconnects: 0,
+      gaveUp: 0,
+      gaveUpStatuses: {},
+    },
+  },
+  absorbed: { realtime: 40 },
+  deadLetters: { 'events.booking.dlq.analytics': 0 },
+  lag: { notifications: 0, 'notifications events.booking': 0 },
+  health: { notifications: 'ok' },
+  logs: [],
+  logCount: 0,
+};
+
+describe('the verdict of a fault', () => {
+  it('passes with copies on Kafka and an email sent twice (at-least-once where the design allows it)', () => {
+    expect(problems(clean)).toEqual([]);
+    expect(table([clean])).toContain('| pass');
+  });
+
+  it('names every shortfall of the target', () => {
+    const bad: PhaseResult = {
+      ...clean,
+      recoveryMs: 75_000,
+      kafka: { ...clean.kafka, lost: 2 },
+      browser: { ...clean.browser, duplicates: 3 },
+      deadLetters: { 'events.booking.dlq.analytics': 4 },
+      lag: { notifications: 7, 'notifications events.booking': 7 },
+      health: { notifications: 'degraded' },
+    };
+    expect(problems(bad)).toEqual([
+      '2 committed events not on their topic',
+      '3 duplicate deliveries to SSE clients',
+      '4 dead letters',
+      'notifications lag 7 at the end',
+      'notifications /health degraded at the end',
+      'recovered in 75.0 s (limit 60 s)',
+    ]);
+    expect(table([bad])).toContain('| FAIL');
+  });
+});
+
+describe('the platform log of a phase', () => {
+  it('shows each kind of line once, crashes and restarts first, with how often it came', () => {
+    const at = Date.parse('2026-11-30T06:15:17.000Z');
+    const lines = [
+      'notifications      │ WARN  idle PostgreSQL connection failed err="Error: Connection terminated unexpectedly"',
+      'notifications      │ WARN  idle PostgreSQL connection failed err="Error: Connection terminated unexpectedly"',
+      'analytics          │ INFO  partitions assigned',
+      "analytics          │ Emitted 'error' event on Client instance at:",
+      'analytics          │ exited (code 1); restarting in 1 s',
+    ].map((text, i) => ({ at: at + i, text: `06:15:17.00${i} ${text}` }));
+    const summary = summarizeLogs(lines);
+    expect(summary).toHaveLength(3);
+    expect(summary[0]).toMatch(/×1 .*analytics .*Emitted 'error'/);
+    expect(summary[1]).toMatch(/×1 .*analytics .*exited \(code 1\)/);
+    expect(summary[2]).toMatch(/×2 .*notifications .*WARN {2}idle PostgreSQL/);
+  });
+});
