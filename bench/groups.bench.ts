@@ -234,8 +234,10 @@ function latencies(ids: readonly string[]): Record<GroupName, Latency> {
       return e ? [{ e, c: commits.get(id)!.t }] : [];
     });
     const lat = got.map(({ e, c }) => e.end - c).sort((a, b) => a - b);
-    const stage = (f: (x: (typeof got)[number]) => number): [number, number] => {
-      const sorted = got.map(f).sort((a, b) => a - b);
+    // The relay's effects have no Kafka record, hence no capture or delivery stage.
+    const viaKafka = got.filter((x) => x.e.recordTs > 0);
+    const stage = (f: (x: (typeof got)[number]) => number, of = viaKafka): [number, number] => {
+      const sorted = of.map(f).sort((a, b) => a - b);
       return [pct(sorted, 0.5), pct(sorted, 0.99)];
     };
     out[g] = {
@@ -247,7 +249,7 @@ function latencies(ids: readonly string[]): Record<GroupName, Latency> {
       stages: {
         capture: stage((x) => x.e.recordTs - x.c),
         delivery: stage((x) => x.e.start - x.e.recordTs),
-        handler: stage((x) => x.e.end - x.e.start),
+        handler: stage((x) => x.e.end - x.e.start, got),
       },
     };
   }
@@ -258,7 +260,8 @@ function printLatency(name: string, l: Record<GroupName, Latency>) {
   console.log(`  ${name}`);
   for (const g of groupNames) {
     const x = l[g];
-    const st = ([p50, p99]: [number, number]) => `${p50.toFixed(0)}/${p99.toFixed(0)}`;
+    const st = ([p50, p99]: [number, number]) =>
+      Number.isNaN(p50) ? 'n/a' : `${p50.toFixed(0)}/${p99.toFixed(0)}`;
     const parts = `   (p50/p99 ms: capture ${st(x.stages.capture)}, delivery ${st(x.stages.delivery)}, handler ${st(x.stages.handler)})`;
     const missing = x.n < x.expected ? `  [${x.expected - x.n} not done]` : '';
     console.log(`    ${g.padEnd(19)} p50 ${ms(x.p50)}  p99 ${ms(x.p99)}  max ${ms(x.max)}${parts}${missing}`);
