@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { Dependency, DependencyUnavailableError } from './errors.ts';
+import { Dependency, DependencyUnavailableError, networkErrorCodes } from './errors.ts';
 
 /**
  * Opens one PostgreSQL connection for `work` and always closes it: for commands and
@@ -64,19 +64,6 @@ export function createPool(databaseUrl: string, o: PoolOptions): pg.Pool {
 // connect now (57P05), too many connections (53300).
 const unavailableStates = new Set(['57P01', '57P02', '57P03', '57P05', '53300']);
 
-// Node's network errors (errno codes), as a failed connection or socket reports them.
-const networkCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-]);
-
 // node-postgres reports a lost or unobtainable connection with these plain errors, which carry
 // no code at all (pg 8.x `client.js`, `pg-pool/index.js`): the exact texts are the only mark.
 const codelessConnectionErrors = new Set([
@@ -101,7 +88,7 @@ export function isPostgresUnavailable(e: unknown): boolean {
   // The server answered with an error: its SQLSTATE says whether it can serve at all.
   if (e instanceof pg.DatabaseError)
     return typeof code === 'string' && (code.startsWith('08') || unavailableStates.has(code));
-  if (typeof code === 'string') return networkCodes.has(code);
+  if (typeof code === 'string') return networkErrorCodes.has(code);
   // A connection that could not be made at all (several addresses) comes as an AggregateError.
   if (e instanceof AggregateError) return e.errors.some(isPostgresUnavailable);
   return e instanceof Error && e.constructor === Error && codelessConnectionErrors.has(e.message);

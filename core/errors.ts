@@ -232,3 +232,19 @@ export function isOutstreamError(e: unknown, code?: ErrorCode): e is OutstreamEr
     (Object.values(ErrorCode) as string[]).includes(c);
   return ok && (code === undefined || c === code);
 }
+
+/**
+ * Node's network errors (errno codes): a connection refused, reset or timed out, a host not
+ * found — the server at the other end cannot be reached, whatever the request was.
+ */
+export const networkErrorCodes: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);

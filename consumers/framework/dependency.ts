@@ -1,18 +1,5 @@
 import { isPostgresUnavailable } from '../../core/db.ts';
-import { Dependency, ErrorCode, isOutstreamError } from '../../core/errors.ts';
-
-// Node's network errors (errno codes): something at `address:port` cannot be reached.
-const networkCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-]);
+import { Dependency, ErrorCode, isOutstreamError, networkErrorCodes } from '../../core/errors.ts';
 
 /**
  * The dependency an error says is unavailable — `postgres`, `redis`, `smtp`,
@@ -42,7 +29,7 @@ export function unavailableDependency(error: unknown): string | undefined {
     if (isOutstreamError(e, ErrorCode.registry)) return Dependency.schemaRegistry;
     if ((e as { name?: unknown }).name === 'MaxRetriesPerRequestError') return Dependency.redis;
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && networkCodes.has(code)) return addressOf(e) ?? 'network';
+    if (typeof code === 'string' && networkErrorCodes.has(code)) return addressOf(e) ?? 'network';
     if (isPostgresUnavailable(e)) return Dependency.postgres;
     e = (e as { cause?: unknown }).cause;
   }

@@ -26,6 +26,14 @@ export const hasFunctions =
   (v: unknown) =>
     typeof v === 'object' && v !== null && names.every((n) => typeof (v as never)[n] === 'function');
 
+// Shared by both backoff policies.
+const multiplier = z.number(must('a number ≥ 1')).min(1, must('a number ≥ 1')).optional();
+const jitter = z
+  .number(must('a number from 0 to 1'))
+  .min(0, must('a number from 0 to 1'))
+  .max(1, must('a number from 0 to 1'))
+  .optional();
+
 /** The `retry` option: a partial {@link RetryPolicy} merged over `defaultRetryPolicy`. */
 export const retry = z
   .object(
@@ -34,12 +42,8 @@ export const retry = z
       maxAttempts: int(1, 1_000).optional(),
       initialDelayMs: int(0, 3_600_000).optional(),
       maxDelayMs: int(0, 3_600_000).optional(),
-      multiplier: z.number(must('a number ≥ 1')).min(1, must('a number ≥ 1')).optional(),
-      jitter: z
-        .number(must('a number from 0 to 1'))
-        .min(0, must('a number from 0 to 1'))
-        .max(1, must('a number from 0 to 1'))
-        .optional(),
+      multiplier,
+      jitter,
       maxElapsedMs: int(0, 86_400_000).optional(),
     },
     must('an object'),
@@ -56,12 +60,8 @@ export const outageRetry = z
     {
       initialDelayMs: int(1, 3_600_000).optional(),
       maxDelayMs: int(1, 3_600_000).optional(),
-      multiplier: z.number(must('a number ≥ 1')).min(1, must('a number ≥ 1')).optional(),
-      jitter: z
-        .number(must('a number from 0 to 1'))
-        .min(0, must('a number from 0 to 1'))
-        .max(1, must('a number from 0 to 1'))
-        .optional(),
+      multiplier,
+      jitter,
     },
     must('an object'),
   )

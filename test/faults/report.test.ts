@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type PhaseResult, problems, summarizeLogs, table } from './report.ts';
+import { blankStats } from './sse-fleet.ts';
 
 const clean: PhaseResult = {
   fault: 'kill -9 Connect',
@@ -19,18 +20,7 @@ const clean: PhaseResult = {
     missing: 0,
     duplicates: 0,
     sample: [],
-    stats: {
-      events: 300,
-      repeated: 0,
-      outOfOrder: 0,
-      gaps: 0,
-      resets: 0,
-      resetReasons: {},
-      disconnects: 0,
-      reconnects: 0,
-      gaveUp: 0,
-      gaveUpStatuses: {},
-    },
+    stats: { ...blankStats(), events: 300 },
   },
   absorbed: { realtime: 40 },
   deadLetters: { 'events.booking.dlq.analytics': 0 },

@@ -6,7 +6,7 @@
 // Driven over IPC (FleetCommand / FleetReply in sse-fleet.ts).
 import { EventSource } from 'eventsource';
 import { eventTypes } from '../../schemas/index.ts';
-import type { FleetCommand, FleetReply, FleetStats } from './sse-fleet.ts';
+import { blankStats, type FleetCommand, type FleetReply, type FleetStats } from './sse-fleet.ts';
 
 interface Client {
   channels: string[];
@@ -25,23 +25,8 @@ const clients: Client[] = [];
 /** Aggregates a light-mode client remembers (the most recently seen). */
 const lightAggregates = 2_000;
 let light = false;
-let stats: FleetStats = blank();
+let stats: FleetStats = blankStats();
 const send = (m: FleetReply) => process.send!(m);
-
-function blank(): FleetStats {
-  return {
-    events: 0,
-    repeated: 0,
-    outOfOrder: 0,
-    gaps: 0,
-    resets: 0,
-    resetReasons: {},
-    disconnects: 0,
-    reconnects: 0,
-    gaveUp: 0,
-    gaveUpStatuses: {},
-  };
-}
 
 function onEvent(c: Client, data: string, lastEventId: string): void {
   c.lastId = lastEventId || c.lastId;
@@ -153,7 +138,7 @@ process.on('message', async (m: FleetCommand) => {
     send({ reply: 'check', missing, duplicates, sample });
   } else if (m.cmd === 'stats') {
     send({ reply: 'stats', stats, open: clients.filter((c) => c.open).length });
-    stats = blank();
+    stats = blankStats();
   } else if (m.cmd === 'close') {
     for (const c of clients) {
       const es = c.es;

@@ -71,6 +71,23 @@ function ask<R extends FleetReply['reply']>(
   });
 }
 
+/** Stats of a fleet that has seen nothing yet. */
+export function blankStats(): FleetStats {
+  return {
+    events: 0,
+    repeated: 0,
+    outOfOrder: 0,
+    gaps: 0,
+    resets: 0,
+    resetReasons: {},
+    disconnects: 0,
+    reconnects: 0,
+    gaveUp: 0,
+    gaveUpStatuses: {},
+  };
+}
+
+/** The stats of several client processes as one. */
 export function mergeStats(all: readonly FleetStats[]): FleetStats {
   const add = (a: Record<string, number>, b: Record<string, number>) => {
     for (const [k, v] of Object.entries(b)) a[k] = (a[k] ?? 0) + v;
@@ -89,18 +106,7 @@ export function mergeStats(all: readonly FleetStats[]): FleetStats {
       gaveUp: s.gaveUp + x.gaveUp,
       gaveUpStatuses: add(s.gaveUpStatuses, x.gaveUpStatuses),
     }),
-    {
-      events: 0,
-      repeated: 0,
-      outOfOrder: 0,
-      gaps: 0,
-      resets: 0,
-      resetReasons: {},
-      disconnects: 0,
-      reconnects: 0,
-      gaveUp: 0,
-      gaveUpStatuses: {},
-    },
+    blankStats(),
   );
 }
 
