@@ -77,12 +77,12 @@ async function main(argv: string[]): Promise<number> {
     case 'connector restart':
       return connectorCommand(command as 'plan' | 'apply' | 'status' | 'restart', config, values, log);
     case 'outbox prune': {
-      const r = await withClient(config.database.url, (db) =>
-        pruneOutbox(db, {
-          olderThanMs: parseDuration(values['older-than'], 'older-than'),
-          keysOlderThanMs: parseDuration(values['keys-older-than'], 'keys-older-than'),
-        }),
-      );
+      // Arguments first: a bad one is a usage error whether or not the database answers.
+      const ages = {
+        olderThanMs: parseDuration(values['older-than'], 'older-than'),
+        keysOlderThanMs: parseDuration(values['keys-older-than'], 'keys-older-than'),
+      };
+      const r = await withClient(config.database.url, (db) => pruneOutbox(db, ages));
       log(`outbox: deleted ${r.rows} rows and ${r.keys} idempotency keys`);
       return 0;
     }
