@@ -73,6 +73,16 @@ const funnelStage: Record<string, keyof HotelTotals['funnel']> = {
   'booking.checked_out': 'checked_out',
 };
 
+/** A hotel's totals before any event. */
+export function emptyTotals(): HotelTotals {
+  return {
+    events: {},
+    funnel: { created: 0, confirmed: 0, checked_in: 0, checked_out: 0 },
+    bookedCents: 0n,
+    settledCents: 0n,
+  };
+}
+
 /** The analytics totals the committed events add up to, per hotel. */
 export function expectedTotals(events: readonly CommittedEvent[]): Map<string, HotelTotals> {
   const out = new Map<string, HotelTotals>();
@@ -80,12 +90,7 @@ export function expectedTotals(events: readonly CommittedEvent[]): Map<string, H
     if (e.hotelId === null) continue;
     let t = out.get(e.hotelId);
     if (!t) {
-      t = {
-        events: {},
-        funnel: { created: 0, confirmed: 0, checked_in: 0, checked_out: 0 },
-        bookedCents: 0n,
-        settledCents: 0n,
-      };
+      t = emptyTotals();
       out.set(e.hotelId, t);
     }
     t.events[e.type] = (t.events[e.type] ?? 0) + 1;
@@ -113,12 +118,6 @@ export function totalsGaps(
   actual: Map<string, HotelTotals>,
 ): Map<string, TotalsGap> {
   const out = new Map<string, TotalsGap>();
-  const zero = (): HotelTotals => ({
-    events: {},
-    funnel: { created: 0, confirmed: 0, checked_in: 0, checked_out: 0 },
-    bookedCents: 0n,
-    settledCents: 0n,
-  });
   const count = (key: string, want: number, got: number) => {
     if (want !== got) out.set(key, { expected: String(want), got: String(got), gap: BigInt(want - got) });
   };
@@ -126,8 +125,8 @@ export function totalsGaps(
     if (want !== got) out.set(key, { expected: fromCents(want), got: fromCents(got), gap: want - got });
   };
   for (const hotel of new Set([...expected.keys(), ...actual.keys()])) {
-    const e = expected.get(hotel) ?? zero();
-    const a = actual.get(hotel) ?? zero();
+    const e = expected.get(hotel) ?? emptyTotals();
+    const a = actual.get(hotel) ?? emptyTotals();
     for (const type of new Set([...Object.keys(e.events), ...Object.keys(a.events)]))
       count(`hotel ${hotel} ${type} events`, e.events[type] ?? 0, a.events[type] ?? 0);
     for (const stage of Object.keys(e.funnel) as (keyof HotelTotals['funnel'])[])

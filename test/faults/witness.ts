@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { OutstreamConfig } from '../../core/config.ts';
 import { createKafka, headerText, type KafkaClient, type KafkaRecord } from '../../core/kafka/index.ts';
 import { decodePayload, type EventType, unframe } from '../../schemas/index.ts';
-import type { CommittedEvent, HotelTotals } from './expect.ts';
+import { type CommittedEvent, emptyTotals, type HotelTotals } from './expect.ts';
 
 /** The event topics the suite's load writes to. */
 export const loadTopics = ['events.booking', 'events.room', 'events.user'] as const;
@@ -134,12 +134,7 @@ export function createWitness(config: OutstreamConfig) {
       const of = (h: string) => {
         let t = out.get(h);
         if (!t) {
-          t = {
-            events: {},
-            funnel: { created: 0, confirmed: 0, checked_in: 0, checked_out: 0 },
-            bookedCents: 0n,
-            settledCents: 0n,
-          };
+          t = emptyTotals();
           out.set(h, t);
         }
         return t;
