@@ -4,14 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
 import { createKafka } from '../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
+import { waitFor } from '../../core/wait.ts';
 import { type AnyEmitInput, createEmitter, createSchemaIds, type Emitted } from '../../producers/index.ts';
 import { samples } from '../../schemas/index.ts';
 import { withTx } from '../../test/db.ts';
 import { firstOffsets, rewindGroup, startTestGroup, type TestGroup } from '../../test/groups.ts';
 import { createEventDecoder } from '../decoder.ts';
+import { applyFacts } from './aggregate.ts';
 import { analytics } from './definition.ts';
-import { rebuildAnalytics } from './rebuild.ts';
+import { rebuildAnalytics, swapLockKey } from './rebuild.ts';
 import { type AnalyticsReport, formatReport, queryReport } from './report.ts';
+import type { Fact } from './rules.ts';
 
 const config = loadConfig(process.env);
 const kafka = createKafka(config.kafka);
@@ -132,5 +135,49 @@ describe('analytics group', () => {
     });
     expect(r.events).toBeGreaterThanOrEqual(emitted.length);
     expect((await report('analytics_rebuild_test')).hotels).toEqual([{ hotelId, ...expected }]);
+  });
+
+  it('a batch waits while a swap holds the lock, then counts its facts once', async () => {
+    const lockHotel = `${hotelId}-lock`;
+    const fact: Fact = {
+      hotelId: lockHotel,
+      funnel: 'created',
+      eventId: randomUUID(),
+      eventType: 'booking.created',
+      at: new Date(),
+      topic: 'events.booking',
+      partition: 0,
+      offset: 1n,
+    };
+    const swap = await pool.connect();
+    try {
+      await swap.query('BEGIN');
+      await swap.query('SELECT pg_advisory_xact_lock($1)', [swapLockKey]);
+      let settled = false;
+      const batch = applyFacts(pool, [fact]).finally(() => {
+        settled = true;
+      });
+      await waitFor(
+        async () =>
+          (
+            await pool.query(
+              "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1",
+              [swapLockKey],
+            )
+          ).rowCount === 1,
+        { timeoutMs: 10_000, what: 'the batch waiting on the swap lock' },
+      );
+      expect(settled).toBe(false);
+      await swap.query('COMMIT');
+      expect(await batch).toEqual({ counted: 1, duplicates: 0 });
+      expect(await applyFacts(pool, [fact])).toEqual({ counted: 0, duplicates: 1 });
+    } finally {
+      swap.release();
+    }
+    const { rows } = await pool.query(
+      'SELECT sum(events)::int AS n FROM analytics.events_hourly WHERE hotel_id = $1',
+      [lockHotel],
+    );
+    expect(rows[0].n).toBe(1);
   });
 });

@@ -6,7 +6,6 @@ import { type EventType, eventTypes } from '../../schemas/index.ts';
 import type { Handler, Handlers } from '../framework/index.ts';
 import { createGroupCommit } from '../runtime/group-commit.ts';
 import { applyFacts, liveSchema } from './aggregate.ts';
-import { swapLockKey } from './rebuild.ts';
 import { type Fact, factOf } from './rules.ts';
 
 /** The consumer group id. */
@@ -73,34 +72,18 @@ export function analyticsHandlers({
   const commit = createGroupCommit<Fact>({
     maxBatch: 1000,
     async flush(facts) {
-      let client: pg.PoolClient;
+      let r: Awaited<ReturnType<typeof applyFacts>>;
       try {
-        client = await pool.connect();
+        // One statement, one round trip: its own transaction, under the swap lock (shared).
+        r = await applyFacts(pool, facts, schema);
       } catch (e) {
-        throw postgresError(e);
-      }
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        // Shared with every other batch; exclusive only while `rebuild --swap` renames schemas.
-        await client.query('SELECT pg_advisory_xact_lock_shared($1)', [swapLockKey]);
-        const r = await applyFacts(client, facts, schema);
-        await client.query('COMMIT');
-        metrics?.batchSize.observe(facts.length);
-        metrics?.counted.inc(r.counted);
-        if (r.duplicates > 0) metrics?.duplicates.inc(r.duplicates);
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => {});
         const outage = postgresError(e);
-        if (outage !== e) {
-          // The connection is gone with the server: the pool must not hand it out again.
-          broken = outage as Error;
-          throw outage;
-        }
+        if (outage !== e) throw outage;
         throw new AnalyticsWriteError(e);
-      } finally {
-        client.release(broken);
       }
+      metrics?.batchSize.observe(facts.length);
+      metrics?.counted.inc(r.counted);
+      if (r.duplicates > 0) metrics?.duplicates.inc(r.duplicates);
     },
   });
   const handler: Handler<EventType> = async (event) => {

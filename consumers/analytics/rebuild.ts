@@ -8,7 +8,8 @@ import { factOf } from './rules.ts';
 
 /**
  * The advisory lock between the live group and a swap: every live batch holds it shared for
- * its transaction, the swap holds it exclusively while it catches up and renames schemas.
+ * its transaction (`analytics_apply_facts`, migration 009, which spells the same number), the
+ * swap holds it exclusively while it catches up and renames schemas.
  */
 export const swapLockKey = 0x616e6c74;
 

@@ -61,12 +61,16 @@ export function createAdmin(o: ConnectionOptions): KafkaAdmin {
       const names = specs.map((s) => s.topic);
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const metadata = await call('wait for leaders', () =>
-          admin().metadata({ topics: names, forceUpdate: true }),
-        );
-        const led = names.every(
-          (n) => metadata.topics.get(n)?.partitions.every((p) => p.leader >= 0) ?? false,
-        );
+        let led = false;
+        try {
+          const metadata = await call('wait for leaders', () =>
+            admin().metadata({ topics: names, forceUpdate: true }),
+          );
+          led = names.every((n) => metadata.topics.get(n)?.partitions.every((p) => p.leader >= 0) ?? false);
+        } catch (e) {
+          // A broker that has not seen the new topics yet answers "unknown topic": ask again.
+          if (Date.now() > deadline) throw e;
+        }
         if (led || Date.now() > deadline) return;
         await new Promise((r) => setTimeout(r, 100));
       }
