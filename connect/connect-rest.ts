@@ -19,11 +19,22 @@ export interface ConnectorOffsets {
   offsets: { partition: Record<string, unknown>; offset: Record<string, unknown> | null }[];
 }
 
-// Commands answer an operator: a Connect worker that hangs must not hang them.
-const requestTimeoutMs = 10_000;
+// Commands answer an operator: a Connect worker that hangs must not hang them. (A busy
+// worker answered a PUT of the connector's config in 10–20 s on a loaded 2-core machine.)
+const requestTimeoutMs = 30_000;
 
+/** A request to Connect's REST API; no answer (down, or slower than the timeout) is a StackError naming it. */
 async function call(url: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(url, { ...init, signal: AbortSignal.timeout(requestTimeoutMs) });
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(requestTimeoutMs) });
+  } catch (e) {
+    const what = `${init.method ?? 'GET'} ${url}`;
+    const why =
+      (e as Error).name === 'TimeoutError'
+        ? `no answer within ${requestTimeoutMs / 1000} s`
+        : (((e as Error).cause as Error | undefined)?.message ?? (e as Error).message);
+    throw new StackError('connect', `Connect did not answer ${what}: ${why}`, { cause: e });
+  }
 }
 
 function connectorUrl(connectUrl: string, name: string): string {

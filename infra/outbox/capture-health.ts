@@ -76,9 +76,13 @@ async function readCaptureFacts({
   };
 }
 
+/** The network error code (ECONNREFUSED…) somewhere in the cause chain, else the message. */
 function unreachable(e: unknown): Unreachable {
-  const cause = (e as { cause?: { code?: string } }).cause?.code;
-  return { unreachable: cause ?? (e instanceof Error ? e.message : String(e)) };
+  for (let c: unknown = e; c instanceof Object; c = (c as { cause?: unknown }).cause) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return { unreachable: code };
+  }
+  return { unreachable: e instanceof Error ? e.message : String(e) };
 }
 
 /** Debezium's PostgreSQL offsets carry `ts_usec`: the commit time of the last change it processed. */
