@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configToEnv, loadConfig, localPorts, localUrls } from './config.ts';
 import { ErrorCode, isOutstreamError } from './errors.ts';
@@ -64,5 +67,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SMTP_URL: 'http://mail.example.com' })).toThrow(
       /SMTP_URL must be smtp:\/\/ or smtps:\/\//,
     );
+  });
+
+  it('reads the stack profile: three Kafka nodes, topics replicated three times with two in sync', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'outstream-profile-'));
+    expect(loadConfig({ OUTSTREAM_STACK_DIR: dir }).kafka.replication).toEqual({ factor: 1, minInsync: 1 });
+    writeFileSync(path.join(dir, 'profile.json'), JSON.stringify({ kafkaNodes: 3 }));
+    const c = loadConfig({ OUTSTREAM_STACK_DIR: dir, OUTSTREAM_PORT_OFFSET: '1000' });
+    expect(c.stack.kafkaNodes).toBe(3);
+    expect(c.kafka.brokers).toEqual(
+      [localPorts.kafka, localPorts.kafka2, localPorts.kafka3].map((p) => `127.0.0.1:${p + 1000}`),
+    );
+    expect(c.kafka.replication).toEqual({ factor: 3, minInsync: 2 });
+    expect(c.stack.external.kafka).toBe(false);
+    // An external cluster declares what OUTSTREAM_REPLICATION_FACTOR says (1 when unset).
+    expect(
+      loadConfig({ KAFKA_BROKERS: 'k1:9092', OUTSTREAM_REPLICATION_FACTOR: '3' }).kafka.replication,
+    ).toEqual({
+      factor: 3,
+      minInsync: 2,
+    });
+    writeFileSync(path.join(dir, 'profile.json'), JSON.stringify({ kafkaNodes: 2 }));
+    expect(() => loadConfig({ OUTSTREAM_STACK_DIR: dir })).toThrow(/profile\.json: kafkaNodes/);
   });
 });

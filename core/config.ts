@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { type KafkaNodeCount, type Replication, readStackProfile, replicationOf } from './stack-profile.ts';
 
 /**
  * Ports of the local stack (`npm run stack:up`) and of the processes `npm start` runs. They
@@ -14,6 +15,11 @@ export const localPorts = {
   redis: 16379,
   kafka: 19092,
   kafkaController: 19093,
+  // The second and third KRaft nodes of the cluster profile (`stack:up -- --brokers 3`).
+  kafka2: 19094,
+  kafkaController2: 19095,
+  kafka3: 19096,
+  kafkaController3: 19097,
   connect: 18083,
   registry: 18081,
   registryManagement: 19001,
@@ -70,6 +76,7 @@ const envSchema = z.object({
     })
     .optional(),
   OUTSTREAM_CLIENT_ID: z.string().trim().min(1).optional(),
+  OUTSTREAM_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).optional(),
   OUTSTREAM_CONNECTOR_NAME: z
     .string()
     .regex(/^[a-z][a-z0-9_-]*$/, 'OUTSTREAM_CONNECTOR_NAME must be lower-case letters, digits, - or _')
@@ -78,7 +85,15 @@ const envSchema = z.object({
 
 /** Where Outstream finds each component, and which of them the local stack runs. */
 export interface OutstreamConfig {
-  kafka: { brokers: string[]; clientId: string };
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    /**
+     * Replication of the topics Outstream declares: the local stack's profile (one node: 1;
+     * three: 3 copies, 2 in sync), or OUTSTREAM_REPLICATION_FACTOR for an external cluster.
+     */
+    replication: Replication;
+  };
   registry: { url: string };
   connect: {
     url: string;
@@ -101,6 +116,8 @@ export interface OutstreamConfig {
     ports: LocalPorts;
     /** OUTSTREAM_PORT_OFFSET (0 when unset): shifts every default port, the groups' too. */
     portOffset: number;
+    /** KRaft nodes of the local Kafka (`profile.json` in the stack directory; 1 by default). */
+    kafkaNodes: KafkaNodeCount;
     /** Maven's local repository for the stack's jars (OUTSTREAM_MAVEN_REPO_LOCAL; default Maven's own). */
     mavenRepoLocal?: string;
     /** Components pointed at an external URL: the local stack neither starts nor stops them. */
@@ -116,10 +133,22 @@ export function portsFor(offset: number): LocalPorts {
   return Object.fromEntries(Object.entries(localPorts).map(([k, v]) => [k, v + offset])) as LocalPorts;
 }
 
+/** The broker and controller ports of each KRaft node of a local stack. */
+export function kafkaNodePorts(ports: LocalPorts, nodes: number): { broker: number; controller: number }[] {
+  const all = [
+    { broker: ports.kafka, controller: ports.kafkaController },
+    { broker: ports.kafka2, controller: ports.kafkaController2 },
+    { broker: ports.kafka3, controller: ports.kafkaController3 },
+  ];
+  return all.slice(0, nodes);
+}
+
 /** The connection settings of a local stack on `ports`, as environment lines. */
-export function localUrlsFor(ports: LocalPorts) {
+export function localUrlsFor(ports: LocalPorts, kafkaNodes = 1) {
   return {
-    KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
+    KAFKA_BROKERS: kafkaNodePorts(ports, kafkaNodes)
+      .map((n) => `127.0.0.1:${n.broker}`)
+      .join(','),
     SCHEMA_REGISTRY_URL: `http://127.0.0.1:${ports.registry}/apis/ccompat/v7`,
     CONNECT_URL: `http://127.0.0.1:${ports.connect}`,
     DATABASE_URL: `postgres://outstream:outstream@127.0.0.1:${ports.postgres}/outstream`,
@@ -150,11 +179,15 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   const e = parsed.data;
   const portOffset = e.OUTSTREAM_PORT_OFFSET ?? 0;
   const ports = portsFor(portOffset);
-  const local = localUrlsFor(ports);
+  const dir = path.resolve(cwd, e.OUTSTREAM_STACK_DIR ?? '.stack');
+  const { kafkaNodes } = readStackProfile(dir);
+  const local = localUrlsFor(ports, kafkaNodes);
+  const kafkaExternal = isExternal(e.KAFKA_BROKERS, local.KAFKA_BROKERS);
   return {
     kafka: {
       brokers: (e.KAFKA_BROKERS ?? local.KAFKA_BROKERS).split(','),
       clientId: e.OUTSTREAM_CLIENT_ID ?? 'outstream',
+      replication: replicationOf(e.OUTSTREAM_REPLICATION_FACTOR ?? (kafkaExternal ? 1 : kafkaNodes)),
     },
     registry: { url: e.SCHEMA_REGISTRY_URL ?? local.SCHEMA_REGISTRY_URL },
     connect: {
@@ -170,9 +203,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     },
     sse: { port: e.SSE_PORT ?? ports.sse },
     stack: {
-      dir: path.resolve(cwd, e.OUTSTREAM_STACK_DIR ?? '.stack'),
+      dir,
       ports,
       portOffset,
+      kafkaNodes,
       ...(e.OUTSTREAM_MAVEN_REPO_LOCAL
         ? { mavenRepoLocal: path.resolve(cwd, e.OUTSTREAM_MAVEN_REPO_LOCAL) }
         : {}),
@@ -182,7 +216,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
         postgres: isExternal(e.DATABASE_URL, local.DATABASE_URL),
         redis: isExternal(e.REDIS_URL, local.REDIS_URL),
         smtp: isExternal(e.SMTP_URL, local.SMTP_URL),
-        kafka: isExternal(e.KAFKA_BROKERS, local.KAFKA_BROKERS),
+        kafka: kafkaExternal,
         registry: isExternal(e.SCHEMA_REGISTRY_URL, local.SCHEMA_REGISTRY_URL),
         connect: isExternal(e.CONNECT_URL, local.CONNECT_URL),
       },

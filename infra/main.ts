@@ -6,6 +6,7 @@ import { captureFlagOptions, captureFlagsUsage } from './outbox/capture-flags.ts
 import { connectorCommand } from './outbox/connector-command.ts';
 import { pruneOutbox } from './outbox/slot.ts';
 import { runMigrations, runTopicsApply, setupPlatform } from './setup.ts';
+import { unappliedChanges } from './topics/plan.ts';
 
 const usage = `usage: npm run infra -- <area> <command> [flags]   (--help: this text)
   setup                       migrations, topics, schemas and connector, in that order (idempotent)
@@ -66,10 +67,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'topics apply': {
       const changes = await runTopicsApply(config, { allowRepartition: values['allow-repartition'], log });
-      const refused = changes.filter(
-        (c) => c.kind === 'add-partitions' && c.keyed && !values['allow-repartition'],
-      );
-      return refused.length > 0 ? 3 : 0;
+      return unappliedChanges(changes, values['allow-repartition'] ?? false).length > 0 ? 3 : 0;
     }
     case 'connector plan':
     case 'connector apply':

@@ -8,7 +8,7 @@ import { aggregateTypes } from '../schemas/index.ts';
 import { migrate } from './migrations/migrate.ts';
 import { catalogueSchemas, registerSchemas } from './schemas/governance.ts';
 import { applyTopics } from './topics/apply.ts';
-import { declaredTopics } from './topics/topics.ts';
+import { declaredTopics, topicDefaultsOf } from './topics/topics.ts';
 
 /** Runs the migrations; returns the ids applied. */
 export function runMigrations(config: OutstreamConfig): Promise<string[]> {
@@ -21,7 +21,7 @@ export async function runTopicsApply(
   options: { dryRun?: boolean; allowRepartition?: boolean; log?: (l: string) => void } = {},
 ) {
   return createKafka(config.kafka).withAdmin((admin) =>
-    applyTopics(admin, declaredTopics(aggregateTypes), options),
+    applyTopics(admin, declaredTopics(aggregateTypes, topicDefaultsOf(config)), options),
   );
 }
 

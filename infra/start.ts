@@ -3,16 +3,34 @@ import { parseArgs } from 'node:util';
 import { groups } from '../consumers/runtime/groups.ts';
 import { defaultHealthPort } from '../consumers/runtime/run-group.ts';
 import { loadConfig } from '../core/config.ts';
-import { isOutstreamError } from '../core/errors.ts';
+import { InvalidArgumentError, isOutstreamError } from '../core/errors.ts';
 import { setupPlatform } from './setup.ts';
 import { stackUp } from './stack/stack.ts';
-import { type ProcessSpec, supervise } from './start/supervisor.ts';
+import { memberHealthPort, type ProcessSpec, supervise } from './start/supervisor.ts';
 
-const usage = `usage: npm start [-- --only <group>[,<group>…]] [--no-groups]
+const maxScale = 4;
+
+const usage = `usage: npm start [-- --only <group>[,<group>…]] [--no-groups] [--members N] [--gateways N]
   Brings the local stack up (reusing what runs), applies migrations, topics, schemas and the
   connector, then runs every consumer group (and the realtime gateway when present) with
   prefixed logs until Ctrl-C. The stack keeps running afterwards: npm run stack:down stops it.
+  --members N   processes per consumer group (1…${maxScale}, default 1): member m's health port is
+                the group's + 10·(m−1) (notifications 18101, 18111, …)
+  --gateways N  realtime gateway nodes (1…${maxScale}, default 1), each addressed on its own port:
+                18090, 18091, … (no shared entry point; a client may use any node)
   groups: ${Object.keys(groups).join(', ')}`;
+
+/** Parses a process count flag: an integer in 1…maxScale. */
+function scale(value: string | undefined, flag: string): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > maxScale) {
+    throw new InvalidArgumentError([
+      `--${flag} must be an integer from 1 to ${maxScale}, not ${JSON.stringify(value)}`,
+    ]);
+  }
+  return n;
+}
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -24,6 +42,8 @@ async function main() {
     options: {
       only: { type: 'string' },
       'no-groups': { type: 'boolean', default: false },
+      members: { type: 'string' },
+      gateways: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -34,6 +54,8 @@ async function main() {
   const only = values.only?.split(',').map((s) => s.trim());
   const unknown = only?.filter((g) => !(g in groups)) ?? [];
   if (unknown.length > 0) throw new Error(`unknown group ${unknown.join(', ')}\n${usage}`);
+  const members = scale(values.members, 'members');
+  const gateways = scale(values.gateways, 'gateways');
 
   const config = loadConfig(process.env);
   const log = (line: string) => console.log(line);
@@ -45,10 +67,23 @@ async function main() {
   );
   if (values['no-groups']) return;
 
-  const specs: ProcessSpec[] = Object.keys(groups)
-    .filter((g) => only === undefined || only.includes(g))
-    .map((g) => ({ name: g, args: [path.join(root, 'consumers', 'runtime', 'main.ts'), g] }));
-  if (only === undefined) specs.push({ name: 'realtime', args: [gatewayEntry] });
+  // Member m of a group and gateway node g are named `<group>-m` and `realtime-g` (from 2).
+  const nth = (name: string, i: number) => (i === 1 ? name : `${name}-${i}`);
+  const specs: ProcessSpec[] = Object.values(groups)
+    .filter((g) => only === undefined || only.includes(g.name))
+    .flatMap((g) =>
+      Array.from({ length: members }, (_, m) => ({
+        name: nth(g.name, m + 1),
+        args: [path.join(root, 'consumers', 'runtime', 'main.ts'), g.name],
+        env: { OUTSTREAM_HEALTH_PORT: String(memberHealthPort(defaultHealthPort(g, config), m + 1)) },
+      })),
+    );
+  const gatewayPorts = Array.from({ length: gateways }, (_, i) => config.sse.port + i);
+  if (only === undefined) {
+    gatewayPorts.forEach((port, i) => {
+      specs.push({ name: nth('realtime', i + 1), args: [gatewayEntry], env: { SSE_PORT: String(port) } });
+    });
+  }
   const supervisor = supervise(specs);
   log(
     [
@@ -56,10 +91,10 @@ async function main() {
       `running ${specs.map((s) => s.name).join(', ')} — Ctrl-C stops them (the stack keeps running)`,
       `  health/metrics: ${Object.values(groups)
         .map((g) => `${g.name} http://127.0.0.1:${defaultHealthPort(g, config)}/health`)
-        .join(', ')}`,
+        .join(', ')}${members > 1 ? ` (member m: port + 10·(m−1))` : ''}`,
       `  analytics API:  http://127.0.0.1:${config.stack.ports.analyticsHealth}/analytics/report?hotel=1`,
       ...(specs.some((s) => s.name === 'realtime')
-        ? [`  realtime (SSE): http://127.0.0.1:${config.sse.port}/demo/`]
+        ? [`  realtime (SSE): ${gatewayPorts.map((p) => `http://127.0.0.1:${p}/demo/`).join(', ')}`]
         : []),
       `  mail received:  ${config.smtp.sinkUrl}/ (files under ${path.join(config.stack.dir, 'smtp', 'mail')})`,
       '  traffic:        npm run demo (in another terminal)',

@@ -5,7 +5,7 @@ import { captureHealth } from '../outbox/capture-health.ts';
 import type { CaptureThresholds } from '../outbox/capture-problems.ts';
 import type { ComponentRunner, StackContext } from './components/component.ts';
 import { connect } from './components/connect.ts';
-import { kafka } from './components/kafka.ts';
+import { kafka, kafkaNodePids } from './components/kafka.ts';
 import { postgres } from './components/postgres.ts';
 import { redis } from './components/redis.ts';
 import { registry } from './components/registry.ts';
@@ -35,6 +35,8 @@ export interface ComponentStatus {
   managed: 'local' | 'external';
   pid: number | undefined;
   healthy: boolean;
+  /** Kafka on the cluster profile: the pid of each node (undefined: not running). */
+  nodes?: (number | undefined)[];
 }
 
 /**
@@ -143,6 +145,9 @@ export async function stackStatus(config: OutstreamConfig): Promise<ComponentSta
       managed: config.stack.external[r.name] ? ('external' as const) : ('local' as const),
       pid: r.runningPid(config),
       healthy: await r.healthy(config),
+      ...(r.name === 'kafka' && config.stack.kafkaNodes > 1 && !config.stack.external.kafka
+        ? { nodes: kafkaNodePids(config) }
+        : {}),
     })),
   );
 }

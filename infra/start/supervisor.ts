@@ -10,6 +10,16 @@ export interface ProcessSpec {
   name: string;
   /** Arguments to `node` (the project's Node, which strips types). */
   args: string[];
+  /** Variables set for this child on top of the supervisor's environment. */
+  env?: Record<string, string>;
+}
+
+/**
+ * The health port of member `member` (1-based) of a group whose first member uses `port`:
+ * 10 apart, so the three groups' members never meet (0 stays 0: any free port).
+ */
+export function memberHealthPort(port: number, member: number): number {
+  return port === 0 ? 0 : port + 10 * (member - 1);
 }
 
 /** Options of {@link supervise}. */
@@ -63,7 +73,7 @@ export function supervise(specs: readonly ProcessSpec[], o: SuperviseOptions = {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // Its own process group: Ctrl-C reaches only this supervisor, which forwards one SIGTERM.
       detached: true,
-      env: process.env,
+      env: spec.env ? { ...process.env, ...spec.env } : process.env,
     });
     running.set(spec.name, child);
     for (const stream of [child.stdout!, child.stderr!]) {

@@ -23,7 +23,7 @@ export async function readTopics(admin: KafkaAdmin, names: readonly string[]): P
       const config = Object.fromEntries(
         entries.flatMap((e) => (e.value === null ? [] : [[e.name, e.value]])),
       );
-      return { name: t.topic, partitions: t.partitions, config };
+      return { name: t.topic, partitions: t.partitions, replicationFactor: t.replicationFactor, config };
     }),
   );
 }

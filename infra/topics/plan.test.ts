@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { describeChange, planTopics } from './plan.ts';
-import { declaredTopics } from './topics.ts';
+import { replicationOf } from '../../core/stack-profile.ts';
+import { describeChange, planTopics, unappliedChanges } from './plan.ts';
+import { declaredTopics, topicDefaultsOf } from './topics.ts';
 
 const [booking] = declaredTopics(['booking'], { partitions: 12 });
-const matching = { name: 'events.booking', partitions: 12, config: { ...booking!.config } };
+const matching = {
+  name: 'events.booking',
+  partitions: 12,
+  replicationFactor: 1,
+  config: { ...booking!.config },
+};
 
 describe('planTopics', () => {
   it('creates what is missing and is empty when the cluster matches', () => {
@@ -33,6 +39,23 @@ describe('planTopics', () => {
   });
 
   it('leaves undeclared topics alone', () => {
-    expect(planTopics([booking!], [matching, { name: 'other', partitions: 1, config: {} }])).toEqual([]);
+    expect(
+      planTopics([booking!], [matching, { name: 'other', partitions: 1, replicationFactor: 1, config: {} }]),
+    ).toEqual([]);
+  });
+
+  it("declares the cluster profile's replication, and shows a cluster that differs as drift apply cannot fix", () => {
+    const [replicated] = declaredTopics(
+      ['booking'],
+      topicDefaultsOf({ kafka: { replication: replicationOf(3) } } as never),
+    );
+    expect(replicated).toMatchObject({ replicationFactor: 3, config: { 'min.insync.replicas': '2' } });
+    const changes = planTopics([replicated!], [matching]);
+    expect(changes).toEqual([
+      { kind: 'replication', topic: 'events.booking', from: 1, to: 3 },
+      { kind: 'alter-config', topic: 'events.booking', key: 'min.insync.replicas', from: '1', to: '2' },
+    ]);
+    expect(describeChange(changes[0]!)).toMatch(/1 replica per partition, declared 3.*reassign/);
+    expect(unappliedChanges(changes, true).map((c) => c.kind)).toEqual(['replication']);
   });
 });

@@ -1,4 +1,5 @@
 import { kafkaRecordLimitBytes } from '../../connect/event-limit.ts';
+import type { OutstreamConfig } from '../../core/config.ts';
 
 /** A topic as infra/topics declares it. */
 export interface TopicSpec {
@@ -38,6 +39,14 @@ export interface TopicDefaults {
   replicationFactor?: number;
   retentionMs?: number;
   minInsyncReplicas?: number;
+}
+
+/** The topic defaults of a configuration: its cluster's replication (the stack's profile). */
+export function topicDefaultsOf(config: Pick<OutstreamConfig, 'kafka'>): TopicDefaults {
+  return {
+    replicationFactor: config.kafka.replication.factor,
+    minInsyncReplicas: config.kafka.replication.minInsync,
+  };
 }
 
 /**

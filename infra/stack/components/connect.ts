@@ -25,9 +25,10 @@ function workerProperties(config: OutstreamConfig, pluginPath: string): string {
     'config.storage.topic': '_outstream-connect-configs',
     'offset.storage.topic': '_outstream-connect-offsets',
     'status.storage.topic': '_outstream-connect-status',
-    'config.storage.replication.factor': 1,
-    'offset.storage.replication.factor': 1,
-    'status.storage.replication.factor': 1,
+    // The broker's default.replication.factor (KIP-464): 1 on one node, 3 on the cluster profile.
+    'config.storage.replication.factor': -1,
+    'offset.storage.replication.factor': -1,
+    'status.storage.replication.factor': -1,
     'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'value.converter.schemas.enable': 'false',
