@@ -10,7 +10,7 @@ import { type ProcessSpec, supervise } from './start/supervisor.ts';
 
 const usage = `usage: npm start [-- --only <group>[,<group>…]] [--no-groups]
   Brings the local stack up (reusing what runs), applies migrations, topics, schemas and the
-  connector, then runs every consumer group (and the realtime gateway when present) with
+  connector, then runs every consumer group, the realtime gateway and the ops console with
   prefixed logs until Ctrl-C. The stack keeps running afterwards: npm run stack:down stops it.
   groups: ${Object.keys(groups).join(', ')}`;
 
@@ -18,6 +18,8 @@ const root = path.resolve(import.meta.dirname, '..');
 
 // The realtime (SSE) gateway: realtime/main.ts (`npm run sse`, around `startGateway()`).
 const gatewayEntry = path.join(root, 'realtime', 'main.ts');
+// The ops console: infra/console/main.ts (`npm run console`).
+const consoleEntry = path.join(root, 'infra', 'console', 'main.ts');
 
 async function main() {
   const { values } = parseArgs({
@@ -49,6 +51,7 @@ async function main() {
     .filter((g) => only === undefined || only.includes(g))
     .map((g) => ({ name: g, args: [path.join(root, 'consumers', 'runtime', 'main.ts'), g] }));
   if (only === undefined) specs.push({ name: 'realtime', args: [gatewayEntry] });
+  if (only === undefined) specs.push({ name: 'console', args: [consoleEntry] });
   const supervisor = supervise(specs);
   log(
     [
@@ -60,6 +63,9 @@ async function main() {
       `  analytics API:  http://127.0.0.1:${config.stack.ports.analyticsHealth}/analytics/report?hotel=1`,
       ...(specs.some((s) => s.name === 'realtime')
         ? [`  realtime (SSE): http://127.0.0.1:${config.sse.port}/demo/`]
+        : []),
+      ...(specs.some((s) => s.name === 'console')
+        ? [`  ops console:    http://127.0.0.1:${process.env.CONSOLE_PORT || config.stack.ports.opsConsole}/`]
         : []),
       `  mail received:  ${config.smtp.sinkUrl}/ (files under ${path.join(config.stack.dir, 'smtp', 'mail')})`,
       '  traffic:        npm run demo (in another terminal)',
