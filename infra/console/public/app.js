@@ -47,7 +47,7 @@ function usePoll(path, ms) {
 
 const mib = (b) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
 const secs = (ms) => (ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
-const good = new Set(['ok', 'RUNNING', 'Stable', 'healthy']);
+const good = new Set(['ok', 'RUNNING', 'Stable', 'healthy', 'active']);
 const badge = (s) =>
   html`<span class=${`badge ${good.has(s) || s === true ? 'ok' : 'bad'}`}>${String(s)}</span>`;
 
@@ -88,7 +88,7 @@ function Overview() {
         ${
           d.capture.slot.missing
             ? html`<p>slot ${d.capture.slot.name}: ${badge('missing')}</p>`
-            : html`<p data-testid="slot">slot <b>${d.capture.slot.name}</b> ${badge(d.capture.slot.active ? 'RUNNING' : 'INACTIVE')}
+            : html`<p data-testid="slot">slot <b>${d.capture.slot.name}</b> ${badge(d.capture.slot.active ? 'active' : 'INACTIVE')}
               lag <b>${mib(d.capture.slot.retainedBytes)}</b> (${d.capture.slot.retainedBytes} bytes),
               newest committed change <b>${secs(d.capture.slot.ageMs)}</b> old</p>`
         }
@@ -336,4 +336,6 @@ function App() {
     }} />`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = '';
+render(html`<${App} />`, root);
