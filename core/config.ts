@@ -30,6 +30,7 @@ export const localPorts = {
   cacheInvalidationHealth: 18102,
   analyticsHealth: 18103,
   analyticsApi: 18104,
+  opsConsole: 18100,
 } as const;
 
 /** Shifted ports must stay in 1024…32767: privileged below, ephemeral above. */

@@ -22,6 +22,7 @@ export const ErrorCode = {
   idempotencyPending: 'IDEMPOTENCY_PENDING',
   unauthorized: 'UNAUTHORIZED',
   forbiddenChannel: 'FORBIDDEN_CHANNEL',
+  forbiddenAction: 'FORBIDDEN_ACTION',
   invalidChannels: 'INVALID_CHANNELS',
   invalidPosition: 'INVALID_POSITION',
   invalidArgument: 'INVALID_ARGUMENT',
@@ -199,6 +200,15 @@ export class ForbiddenChannelError extends OutstreamError {
   constructor(channels: readonly string[]) {
     super(ErrorCode.forbiddenChannel, `not allowed to subscribe to ${channels.join(', ')}`);
     this.channels = channels;
+  }
+}
+
+/** An operator's token does not grant an action of the ops console (HTTP 403); `action` names it. */
+export class ForbiddenActionError extends OutstreamError {
+  readonly action: string;
+  constructor(action: string, why: string) {
+    super(ErrorCode.forbiddenAction, `not allowed to ${action}: ${why}`);
+    this.action = action;
   }
 }
 

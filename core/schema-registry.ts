@@ -112,6 +112,18 @@ export function createSchemaRegistry({ url, timeoutMs = 10_000 }: { url: string;
       return p;
     },
 
+    /** Every subject the registry holds. */
+    async subjects(): Promise<string[]> {
+      return (await call<string[]>('list of subjects', '/subjects'))!;
+    },
+
+    /** The version numbers under a subject (empty for an unknown subject). */
+    async versions(subject: string): Promise<number[]> {
+      return (
+        (await call<number[]>(`versions of ${subject}`, `${subjectPath(subject)}/versions`, {}, true)) ?? []
+      );
+    },
+
     /** The latest version under a subject, or undefined for an unknown subject. */
     latest(subject: string): Promise<SubjectVersion | undefined> {
       return call<SubjectVersion>(
@@ -130,6 +142,12 @@ export function createSchemaRegistry({ url, timeoutMs = 10_000 }: { url: string;
         {},
         true,
       );
+      return r?.compatibilityLevel;
+    },
+
+    /** The registry's global compatibility level (what subjects without their own inherit). */
+    async globalCompatibility(): Promise<CompatibilityLevel | undefined> {
+      const r = await call<{ compatibilityLevel: CompatibilityLevel }>('global config', '/config', {}, true);
       return r?.compatibilityLevel;
     },
 

@@ -12,7 +12,7 @@ const maxScale = 4;
 
 const usage = `usage: npm start [-- --only <group>[,<group>…]] [--no-groups] [--members N] [--gateways N]
   Brings the local stack up (reusing what runs), applies migrations, topics, schemas and the
-  connector, then runs every consumer group (and the realtime gateway when present) with
+  connector, then runs every consumer group, the realtime gateway and the ops console with
   prefixed logs until Ctrl-C. The stack keeps running afterwards: npm run stack:down stops it.
   --members N   processes per consumer group (1…${maxScale}, default 1): member m's health port is
                 the group's + 10·(m−1) (notifications 18101, 18111, …)
@@ -36,6 +36,8 @@ const root = path.resolve(import.meta.dirname, '..');
 
 // The realtime (SSE) gateway: realtime/main.ts (`npm run sse`, around `startGateway()`).
 const gatewayEntry = path.join(root, 'realtime', 'main.ts');
+// The ops console: infra/console/main.ts (`npm run console`).
+const consoleEntry = path.join(root, 'infra', 'console', 'main.ts');
 
 async function main() {
   const { values } = parseArgs({
@@ -83,6 +85,7 @@ async function main() {
     gatewayPorts.forEach((port, i) => {
       specs.push({ name: nth('realtime', i + 1), args: [gatewayEntry], env: { SSE_PORT: String(port) } });
     });
+    specs.push({ name: 'console', args: [consoleEntry] });
   }
   const supervisor = supervise(specs);
   log(
@@ -95,6 +98,9 @@ async function main() {
       `  analytics API:  http://127.0.0.1:${config.stack.ports.analyticsHealth}/analytics/report?hotel=1`,
       ...(specs.some((s) => s.name === 'realtime')
         ? [`  realtime (SSE): ${gatewayPorts.map((p) => `http://127.0.0.1:${p}/demo/`).join(', ')}`]
+        : []),
+      ...(specs.some((s) => s.name === 'console')
+        ? [`  ops console:    http://127.0.0.1:${process.env.CONSOLE_PORT || config.stack.ports.opsConsole}/`]
         : []),
       `  mail received:  ${config.smtp.sinkUrl}/ (files under ${path.join(config.stack.dir, 'smtp', 'mail')})`,
       '  traffic:        npm run demo (in another terminal)',

@@ -11,7 +11,7 @@ import { withClient } from '../../core/db.ts';
 import { InvalidArgumentError } from '../../core/errors.ts';
 import { type KafkaClient, readAll, replayCursorGroup } from '../../core/kafka/index.ts';
 import type { SchemaRegistry } from '../../core/schema-registry.ts';
-import { hasBlockedKeyStore, listBlockedKeys } from './blocked-keys.ts';
+import { type BlockedKeyRow, hasBlockedKeyStore, listBlockedKeys } from './blocked-keys.ts';
 import { type DeadLetterTopic, listDeadLetterTopics } from './dead-letter-topics.ts';
 import { viewDeadLetter } from './dead-letter-view.ts';
 
@@ -54,31 +54,109 @@ const listed = 10;
 const sampledPerPartition = 2_000n;
 
 /**
+ * What a replay of `group`'s dead letters would do, per dead-letter topic (reads offsets and
+ * at most a sample of records; changes nothing). Empty when the group has no dead-letter topic.
+ *
+ * @throws InvalidArgumentError for a topic that is not one of the group's dead-letter topics.
+ */
+export async function planReplay(
+  kafka: KafkaClient,
+  group: string,
+  o: { topic?: string; fromStart?: boolean } = {},
+): Promise<ReplayPlan[]> {
+  const topics: DeadLetterTopic[] = (
+    await kafka.withAdmin((admin) => listDeadLetterTopics(admin, { group, topic: o.topic }))
+  ).topics;
+  if (topics.length === 0 && o.topic !== undefined)
+    throw new InvalidArgumentError([
+      `--topic ${o.topic}: not a dead-letter topic of group ${group} (npm run dlq -- list --group ${group} shows them)`,
+    ]);
+  return Promise.all(topics.map((t) => plan(kafka, t, o.fromStart ?? false)));
+}
+
+/** Options of {@link runReplay}: what {@link replayCommand} takes, less the printing, plus the plans. */
+export type RunReplayOptions = Omit<ReplayCommandOptions, 'yes' | 'log' | 'topic'> & {
+  plans: readonly ReplayPlan[];
+};
+
+/** What {@link runReplay} did. */
+export interface ReplayOutcome {
+  reports: ReplayReport[];
+  /** Some dead letters failed again, or the replay stopped before the end. */
+  failed: boolean;
+  /** For a `block-key` group: the keys held back, and those this replay cleared. */
+  blockKey?: BlockKeyState;
+}
+
+/** A block-key group's keys after a replay; `blocked` is undefined without the Postgres store. */
+export interface BlockKeyState {
+  blocked: BlockedKeyRow[] | undefined;
+  /** Blocked keys every dead letter of which this replay handled: ready to release. */
+  ready: BlockedKeyRow[];
+}
+
+/**
+ * Replays the planned dead letters through the group's own handlers (`replayDeadLetters`) and
+ * says what became of each: the one replay behind `npm run dlq -- replay --yes` and the console.
+ */
+export async function runReplay(o: RunReplayOptions): Promise<ReplayOutcome> {
+  const { kafka, group } = o;
+  const built = await o.definition.build({
+    config: o.config,
+    env: o.env,
+    kafka,
+    registry: o.registry,
+    metricsRegistry: new Registry(),
+    logger: o.logger,
+  });
+  const reports: ReplayReport[] = [];
+  try {
+    for (const p of o.plans) {
+      if (p.count === 0) continue;
+      // The group's own options (one schema with defineConsumer's); replay keeps what applies.
+      reports.push(
+        await replayDeadLetters({
+          ...built.options,
+          group,
+          deadLetterTopic: p.topic,
+          kafka,
+          registry: o.registry,
+          inFlight: Math.min(built.options.inFlight ?? 16, 64),
+          fromStart: o.fromStart,
+          timeoutMs: o.timeoutMs,
+          logger: o.logger,
+        }),
+      );
+    }
+  } finally {
+    await built.close();
+  }
+  const failed = reports.some(
+    (r) => !r.complete || r.records.some((x) => x.outcome === 'dead-lettered' || x.outcome === 'abandoned'),
+  );
+  const blockKey =
+    built.options.orderingOnFailure === 'block-key' ? await blockKeyState(o, reports) : undefined;
+  return { reports, failed, ...(blockKey ? { blockKey } : {}) };
+}
+
+/**
  * `dlq replay`: prints what would be replayed (always), and with `yes` replays it through the
- * group's own handlers (`replayDeadLetters`), then prints what became of each dead letter.
+ * group's own handlers ({@link runReplay}), then prints what became of each dead letter.
  *
  * @returns the exit code: 0 when everything replayed was handled (or nothing was done), 3 when
  * some failed again or the replay stopped early.
  * @throws InvalidArgumentError for a topic that is not one of the group's dead-letter topics.
  */
 export async function replayCommand(o: ReplayCommandOptions): Promise<number> {
-  const { kafka, group } = o;
+  const { group } = o;
   const log = (...lines: string[]) => {
     for (const l of lines) o.log(l);
   };
-  const topics: DeadLetterTopic[] = (
-    await kafka.withAdmin((admin) => listDeadLetterTopics(admin, { group, topic: o.topic }))
-  ).topics;
-  if (topics.length === 0) {
-    if (o.topic === undefined) {
-      log(`${group}: no dead-letter topics (nothing was ever dead-lettered)`);
-      return 0;
-    }
-    throw new InvalidArgumentError([
-      `--topic ${o.topic}: not a dead-letter topic of group ${group} (npm run dlq -- list --group ${group} shows them)`,
-    ]);
+  const plans = await planReplay(o.kafka, group, { topic: o.topic, fromStart: o.fromStart });
+  if (plans.length === 0) {
+    log(`${group}: no dead-letter topics (nothing was ever dead-lettered)`);
+    return 0;
   }
-  const plans = await Promise.all(topics.map((t) => plan(kafka, t, o.fromStart ?? false)));
   const cursor = replayCursorGroup(group);
   log(
     `replay of the dead letters of group ${group} through the "${o.definition.name}" handlers (cursor: group ${cursor})`,
@@ -93,46 +171,14 @@ export async function replayCommand(o: ReplayCommandOptions): Promise<number> {
     log('', `dry run: nothing was replayed. Add --yes to replay ${total} dead letter(s).`);
     return 0;
   }
-
-  const built = await o.definition.build({
-    config: o.config,
-    env: o.env,
-    kafka,
-    registry: o.registry,
-    metricsRegistry: new Registry(),
-    logger: o.logger,
-  });
-  const reports: ReplayReport[] = [];
-  try {
-    for (const p of plans) {
-      if (p.count === 0) continue;
-      // The group's own options (one schema with defineConsumer's); replay keeps what applies.
-      const report = await replayDeadLetters({
-        ...built.options,
-        group,
-        deadLetterTopic: p.topic,
-        kafka,
-        registry: o.registry,
-        inFlight: Math.min(built.options.inFlight ?? 16, 64),
-        fromStart: o.fromStart,
-        timeoutMs: o.timeoutMs,
-        logger: o.logger,
-      });
-      reports.push(report);
-      log('', ...describeReport(report));
-    }
-  } finally {
-    await built.close();
-  }
-  const failed = reports.some(
-    (r) => !r.complete || r.records.some((x) => x.outcome === 'dead-lettered' || x.outcome === 'abandoned'),
-  );
-  if (built.options.orderingOnFailure === 'block-key') log('', ...(await releaseHints(o, reports)));
-  return failed ? 3 : 0;
+  const outcome = await runReplay({ ...o, plans });
+  for (const r of outcome.reports) log('', ...describeReport(r));
+  if (outcome.blockKey) log('', ...describeBlockKey(group, outcome.blockKey));
+  return outcome.failed ? 3 : 0;
 }
 
-/** For a block-key group: the blocked keys this replay cleared, as release-key commands. */
-async function releaseHints(o: ReplayCommandOptions, reports: readonly ReplayReport[]): Promise<string[]> {
+/** For a block-key group: the keys it holds back, and those this replay cleared. */
+async function blockKeyState(o: RunReplayOptions, reports: readonly ReplayReport[]): Promise<BlockKeyState> {
   const cleared = new Map<string, boolean>();
   for (const r of reports)
     for (const x of r.records) {
@@ -143,15 +189,20 @@ async function releaseHints(o: ReplayCommandOptions, reports: readonly ReplayRep
   const blocked = await withClient(o.config.database.url, async (db) =>
     (await hasBlockedKeyStore(db)) ? listBlockedKeys(db, o.group) : undefined,
   ).catch(() => undefined);
+  const ready = (blocked ?? []).filter((b) => cleared.get(`${b.topic}\u0000${b.key}`) === true);
+  return { blocked, ready };
+}
+
+/** A block-key group's keys after a replay, as release-key commands (pure). */
+export function describeBlockKey(group: string, { blocked, ready }: BlockKeyState): string[] {
   const release = (topic: string, key: string) =>
-    `  npm run dlq -- release-key --group ${o.group} --topic ${topic} --key ${key}`;
+    `  npm run dlq -- release-key --group ${group} --topic ${topic} --key ${key}`;
   if (blocked === undefined)
     return [
-      `${o.group} uses block-key ordering: once all dead letters of a key are replayed, release it:`,
+      `${group} uses block-key ordering: once all dead letters of a key are replayed, release it:`,
       release('<source topic>', '<key>'),
     ];
-  const ready = blocked.filter((b) => cleared.get(`${b.topic}\u0000${b.key}`) === true);
-  const lines = [`${o.group} uses block-key ordering: ${blocked.length} key(s) blocked in Postgres.`];
+  const lines = [`${group} uses block-key ordering: ${blocked.length} key(s) blocked in Postgres.`];
   if (ready.length > 0) {
     lines.push(
       `These had every dead letter of this replay handled; release them (running members apply it within seconds):`,

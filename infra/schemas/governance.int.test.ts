@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { type AvroRecordSchema, catalogue } from '../../schemas/index.ts';
-import { checkSchemas, registerSchemas } from './governance.ts';
+import { checkSchemas, listSubjects, registerSchemas } from './governance.ts';
 
 const registry = createSchemaRegistry({ url: loadConfig(process.env).registry.url });
 const v1 = catalogue['booking.created'].schema;
@@ -37,5 +37,23 @@ describe('schemas register / check', () => {
 
     // The registry itself refuses the incompatible version.
     await expect(registry.register(subject, missingDefault)).rejects.toThrow(/409/);
+  });
+
+  it('schemas list: every subject with its level and versions, marking those the catalogue does not declare', async () => {
+    const subject = `test.governance-${randomUUID()}-outstream.booking.BookingCreated`;
+    const compatible = withField({ name: 'loyaltyTier', type: ['null', 'string'], default: null });
+    await registerSchemas(registry, [{ subject, schema: v1 }]);
+    const second = await registry.register(subject, compatible);
+    const listed = await listSubjects(registry);
+    expect(listed.find((s) => s.subject === subject)).toEqual({
+      subject,
+      level: 'BACKWARD',
+      inherited: false,
+      versions: [1, 2],
+      latestId: second,
+      inCatalogue: false,
+    });
+    const real = catalogue['booking.created'].subject;
+    expect(listed.find((s) => s.subject === real)).toMatchObject({ inCatalogue: true, level: 'BACKWARD' });
   });
 });

@@ -23,6 +23,43 @@ export function catalogueSchemas(): GovernedSchema[] {
   });
 }
 
+/** A subject as the registry holds it. */
+export interface SubjectSummary {
+  subject: string;
+  /** The subject's own level, or the global one it inherits (`inherited`). */
+  level: CompatibilityLevel | undefined;
+  inherited: boolean;
+  versions: number[];
+  /** The schema id of the latest version. */
+  latestId: number | undefined;
+  /** Whether the catalogue (schemas/catalogue.ts) declares the subject. */
+  inCatalogue: boolean;
+}
+
+/** Every subject of the registry with its compatibility level and versions (`schemas list`, the console). */
+export async function listSubjects(registry: SchemaRegistry): Promise<SubjectSummary[]> {
+  const declared = new Set(catalogueSchemas().map((s) => s.subject));
+  const global = await registry.globalCompatibility();
+  const subjects = (await registry.subjects()).sort();
+  return Promise.all(
+    subjects.map(async (subject) => {
+      const [own, versions, latest] = await Promise.all([
+        registry.compatibility(subject),
+        registry.versions(subject),
+        registry.latest(subject),
+      ]);
+      return {
+        subject,
+        level: own ?? global,
+        inherited: own === undefined,
+        versions,
+        latestId: latest?.id,
+        inCatalogue: declared.has(subject),
+      };
+    }),
+  );
+}
+
 /** What `register` did for one subject. */
 export interface RegisterResult {
   subject: string;

@@ -1,13 +1,14 @@
 import { loadConfig } from '../../core/config.ts';
 import { isOutstreamError } from '../../core/errors.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
-import { catalogueSchemas, checkSchemas, registerSchemas } from './governance.ts';
+import { catalogueSchemas, checkSchemas, listSubjects, registerSchemas } from './governance.ts';
 
 const usage = `usage: npm run schemas -- <command>
   register   register every schema of schemas/catalogue.ts under its subject (idempotent),
              setting each subject's compatibility level first
   check      check every local schema against the registry's latest version under the
-             subject's level; exits 1 on an incompatible change (for a service's CI)`;
+             subject's level; exits 1 on an incompatible change (for a service's CI)
+  list       every subject of the registry: compatibility level, versions, latest id`;
 
 async function main(command: string | undefined): Promise<number> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -20,6 +21,16 @@ async function main(command: string | undefined): Promise<number> {
     for (const r of await registerSchemas(registry, catalogueSchemas())) {
       const level = r.compatibilitySet ? ' (compatibility level set)' : '';
       console.log(`${r.change.padEnd(12)} id ${String(r.id).padEnd(5)} ${r.subject}${level}`);
+    }
+    return 0;
+  }
+  if (command === 'list') {
+    for (const s of await listSubjects(registry)) {
+      const level = `${s.level ?? '-'}${s.inherited ? ' (global)' : ''}`;
+      const mark = s.inCatalogue ? '' : '  (not in the catalogue)';
+      console.log(
+        `${s.subject}  ${level}  versions ${s.versions.join(',') || '-'}  latest id ${s.latestId ?? '-'}${mark}`,
+      );
     }
     return 0;
   }

@@ -14,6 +14,11 @@ export interface AuthOptions {
   audience?: string;
   /** Claim holding the channel patterns (default `subscribe`, as Mercure's). */
   claim?: string;
+  /**
+   * Whether a token without the claim is refused (default true). With false it verifies with
+   * no patterns: the caller refuses what it does not grant (the ops console's `ops` claim, 403).
+   */
+  requireClaim?: boolean;
 }
 
 /** What a verified token grants. */
@@ -99,7 +104,7 @@ export function createAuthenticator(options: AuthOptions) {
             ...(options.issuer ? { issuer: options.issuer } : {}),
             ...(options.audience ? { audience: options.audience } : {}),
           });
-          const patterns = payload[claim];
+          const patterns = payload[claim] ?? (options.requireClaim === false ? [] : undefined);
           if (!Array.isArray(patterns) || !patterns.every((p) => typeof p === 'string')) {
             throw new UnauthorizedError(`token has no "${claim}" claim listing channel patterns`);
           }
@@ -140,6 +145,8 @@ export interface MintOptions {
   secret: string;
   subject: string;
   patterns: readonly string[];
+  /** Operator actions of the ops console (the `ops` claim: `dlq:replay`, `dlq:release-key`, `*`). */
+  ops?: readonly string[];
   /** Lifetime in seconds (default 3600); negative mints an already expired token (tests). */
   ttlSeconds?: number;
   issuer?: string;
@@ -156,7 +163,10 @@ export interface MintOptions {
  */
 export async function mintToken(o: MintOptions): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  let jwt = new SignJWT({ [o.claim ?? 'subscribe']: [...o.patterns] })
+  let jwt = new SignJWT({
+    [o.claim ?? 'subscribe']: [...o.patterns],
+    ...(o.ops ? { ops: [...o.ops] } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(o.subject)
     .setIssuedAt(now)

@@ -6,8 +6,9 @@ import { devSecret } from './options.ts';
 // `npm run -s token -- --sub u1 --channels 'hotel:1,user:u1' [--ttl 3600]`: prints an HS256
 // token signed with SSE_JWT_SECRET, or with the development secret when it is unset (the
 // gateway accepts that one only when it has no key configured either: development only).
+// `--ops 'dlq:replay,dlq:release-key'` (or `'*'`) adds the ops console's operator claim.
 const usage =
-  "usage: npm run -s token -- --sub <user> --channels 'hotel:1,user:u1|hotel:*|*' [--ttl seconds] [--issuer I] [--audience A]";
+  "usage: npm run -s token -- --sub <user> (--channels 'hotel:1,user:u1|hotel:*|*' | --ops 'dlq:replay,dlq:release-key|*') [--ttl seconds] [--issuer I] [--audience A]";
 
 async function main() {
   const { values } = parseCli(
@@ -15,6 +16,7 @@ async function main() {
       options: {
         sub: { type: 'string' },
         channels: { type: 'string' },
+        ops: { type: 'string' },
         ttl: { type: 'string', default: '3600' },
         issuer: { type: 'string' },
         audience: { type: 'string' },
@@ -23,7 +25,7 @@ async function main() {
     usage,
   );
   const ttl = Number(values.ttl);
-  if (!values.sub || !values.channels || !Number.isInteger(ttl)) {
+  if (!values.sub || (!values.channels && !values.ops) || !Number.isInteger(ttl)) {
     console.error(usage);
     process.exit(2);
   }
@@ -33,15 +35,20 @@ async function main() {
   const token = await mintToken({
     secret,
     subject: values.sub,
-    patterns: values.channels
-      .split(',')
-      .map((c) => c.trim())
-      .filter(Boolean),
+    patterns: list(values.channels),
+    ...(values.ops ? { ops: list(values.ops) } : {}),
     ttlSeconds: ttl,
     ...(issuer ? { issuer } : {}),
     ...(audience ? { audience } : {}),
   });
   console.log(token);
+}
+
+function list(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
 }
 
 main().catch((e: unknown) => {
