@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { EventSource } from 'eventsource';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analytics } from '../consumers/analytics/definition.ts';
@@ -12,6 +13,7 @@ import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { startTracing, type Tracing } from '../core/telemetry/sdk.ts';
 import { waitFor } from '../core/wait.ts';
 import { createEmitter, createSchemaIds } from '../producers/index.ts';
+import { type AnyStreamEvent, createStreamClient, type StreamClient } from '../realtime/client/index.ts';
 import { mintToken } from '../realtime/server/auth.ts';
 import { type Gateway, startGateway } from '../realtime/server/gateway.ts';
 import { samples } from '../schemas/index.ts';
@@ -33,6 +35,7 @@ let tracing: Tracing;
 let pool: pg.Pool;
 let gateway: Gateway;
 let sse: SseReader | undefined;
+let client: StreamClient | undefined;
 const groups: TestGroup[] = [];
 
 beforeAll(async () => {
@@ -49,6 +52,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   sse?.close();
+  client?.close();
   await Promise.allSettled(groups.map((g) => g.stop()));
   await gateway?.close();
   await pool?.end();
@@ -64,6 +68,16 @@ describe('a trace from emit to the handlers and the browser', () => {
     );
     expect(sse.status).toBe(200);
     await sse.until((frames) => frames.some((f) => f.event === 'checkpoint'), 'the stream to start');
+    // The typed client on the stock `eventsource` package: what a browser page runs.
+    const received: AnyStreamEvent[] = [];
+    client = createStreamClient({
+      url: `http://127.0.0.1:${gateway.port}`,
+      channels: [`booking:${bookingId}`],
+      token,
+      EventSource,
+    });
+    client.onAny((e) => received.push(e));
+    await waitFor(() => client!.lastEventId, { timeoutMs: 30_000, what: 'the typed client to open' });
 
     // A service's request span: emit() takes it as the event's trace context.
     const tracer = trace.getTracer('traces-test');
@@ -115,5 +129,10 @@ describe('a trace from emit to the handlers and the browser', () => {
     );
     const delivered = sse.events().find((e) => e.data.id === emitted.eventId)!;
     expect(delivered.data.traceId).toBe(request.traceId);
+    await waitFor(() => received.some((e) => e.id === emitted.eventId), {
+      timeoutMs: 30_000,
+      what: 'the event at the typed client',
+    });
+    expect(received.find((e) => e.id === emitted.eventId)!.traceId).toBe(request.traceId);
   });
 });
