@@ -36,7 +36,11 @@ export const defaultMaxQueuedSpans = 16_384;
 export interface Tracing {
   /** Exports every span ended so far. */
   forceFlush(): Promise<void>;
-  /** Exports what is left, then unregisters the SDK (the API is a no-op again). */
+  /**
+   * Exports what is left, then unregisters the SDK (the API is a no-op again). Resolves even
+   * when that last export fails (a collector that is down must not turn a clean stop into a
+   * failed one): those spans are lost.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -67,10 +71,15 @@ export function startTracing(o: TracingOptions): Tracing {
   return {
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
-      await provider.shutdown();
-      trace.disable();
-      propagation.disable();
-      context.disable();
+      try {
+        await provider.shutdown();
+      } catch {
+        // The final export failed (see the doc comment); unregister all the same.
+      } finally {
+        trace.disable();
+        propagation.disable();
+        context.disable();
+      }
     },
   };
 }
