@@ -7,9 +7,13 @@
 // figures are the consumer's, not Debezium's.
 // Usage: npm run bench:consumer [-- --events 20000 --keys 128 --slow-events 3000 --sequential-events 300]
 //        [--profile DIR]: a CPU profile of each no-op phase in DIR (open it in Chrome DevTools).
+//        [--tracing memory|otlp]: the no-op phase again with the OpenTelemetry SDK registered
+//        (spans kept in memory, or sent over OTLP/HTTP to --otlp-url, by default a closed local
+//        port), printed beside the untraced figure. Every bench event carries a traceparent.
 // Prints figures; asserts nothing. Needs the stack (npm start).
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { pino } from 'pino';
 import {
   createTopic,
@@ -22,12 +26,17 @@ import { parseCli } from '../core/cli.ts';
 import { loadConfig } from '../core/config.ts';
 import { createKafka, type KafkaClient } from '../core/kafka/index.ts';
 import { createSchemaRegistry } from '../core/schema-registry.ts';
+import { startTracing } from '../core/telemetry/sdk.ts';
 import { waitFor } from '../core/wait.ts';
 import { createSchemaIds } from '../producers/index.ts';
 import { samples } from '../schemas/index.ts';
 import { profiled } from './profile.ts';
 
-const usage = `usage: npm run bench:consumer [-- --events 20000 --keys 128 --slow-events 3000 --sequential-events 300 --profile DIR]`;
+const usage = `usage: npm run bench:consumer [-- --events 20000 --keys 128 --slow-events 3000 --sequential-events 300 --profile DIR]
+       [--tracing memory|otlp [--otlp-url http://127.0.0.1:4318/v1/traces] [--tracing-rounds 3]]
+  --tracing   also run the no-op phase with the OpenTelemetry SDK on (memory: an in-memory exporter;
+              otlp: OTLP/HTTP to --otlp-url, default a closed local port) and print its CPU per event
+              beside the untraced figure; traced and untraced runs alternate --tracing-rounds times`;
 const { values } = parseCli(
   {
     options: {
@@ -38,6 +47,9 @@ const { values } = parseCli(
       'in-flight': { type: 'string', default: '64' },
       partitions: { type: 'string', default: '12' },
       profile: { type: 'string' },
+      tracing: { type: 'string' },
+      'otlp-url': { type: 'string', default: 'http://127.0.0.1:9/v1/traces' },
+      'tracing-rounds': { type: 'string', default: '3' },
     },
   },
   usage,
@@ -48,6 +60,16 @@ const slowEvents = Number(values['slow-events']);
 const sequentialEvents = Number(values['sequential-events']);
 const inFlight = Number(values['in-flight']);
 const partitions = Number(values.partitions);
+const tracingMode = values.tracing;
+const tracingRounds = Number(values['tracing-rounds']);
+if (tracingMode !== undefined && tracingMode !== 'memory' && tracingMode !== 'otlp') {
+  console.error(`--tracing must be memory or otlp\n${usage}`);
+  process.exit(2);
+}
+if (!Number.isInteger(tracingRounds) || tracingRounds < 1) {
+  console.error(`--tracing-rounds must be a positive integer\n${usage}`);
+  process.exit(2);
+}
 
 const config = loadConfig(process.env);
 const kafka: KafkaClient = createKafka(config.kafka);
@@ -77,7 +99,16 @@ async function benchTopic(name: string, n: number): Promise<string> {
     const key = ids[i % keys]!;
     const seq = (seqs.get(key) ?? 0) + 1;
     seqs.set(key, seq);
-    return eventMessage('booking.created', key, seq, { ...samples['booking.created'], bookingId: key }, id);
+    const m = eventMessage(
+      'booking.created',
+      key,
+      seq,
+      { ...samples['booking.created'], bookingId: key },
+      id,
+    );
+    // As emit() writes it for a traced caller: every handler span then has a remote parent.
+    m.headers.traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+    return m;
   });
   await produce(kafka, topic, messages);
   return topic;
@@ -166,6 +197,11 @@ async function portRaw(topic: string, n: number, handler: () => Promise<void>): 
   return rateOf(n, last - first, cpu);
 }
 
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US').padStart(8);
 const line = (label: string, r: Rate, note: string) =>
   console.log(
@@ -186,6 +222,40 @@ try {
     noop,
     `(${(noop.perSecond / baseline.perSecond).toFixed(2)}× baseline events/s, ${(baseline.cpuUsPerEvent / noop.cpuUsPerEvent).toFixed(2)}× by CPU; target ≥ 0.8×)`,
   );
+  if (tracingMode !== undefined) {
+    // Traced and untraced phases alternate, and medians are compared: on a shared machine one
+    // pair can differ by more than tracing costs. The spread of the untraced runs is printed.
+    const untraced = [noop.cpuUsPerEvent];
+    const traced: number[] = [];
+    let exported = 0;
+    for (let round = 0; round < tracingRounds; round++) {
+      const memory = new InMemorySpanExporter();
+      const tracing = startTracing(
+        tracingMode === 'memory'
+          ? { serviceName: 'bench', exporter: memory, maxQueuedSpans: events }
+          : { serviceName: 'bench', url: values['otlp-url'], maxQueuedSpans: events },
+      );
+      const t = await profiled(values.profile, `framework-noop-traced-${round}`, () =>
+        framework(fast, events, async () => {}, inFlight),
+      );
+      // An OTLP export to a closed port fails by design: the spans were built and serialised.
+      await tracing.forceFlush().catch(() => {});
+      // Counted before shutdown, which empties the in-memory exporter.
+      exported += memory.getFinishedSpans().length;
+      await tracing.shutdown();
+      traced.push(t.cpuUsPerEvent);
+      untraced.push((await framework(fast, events, async () => {}, inFlight)).cpuUsPerEvent);
+    }
+    const [on, off] = [median(traced), median(untraced)];
+    const us = (x: number) => `${x.toFixed(1)} µs`;
+    console.log(
+      `  no-op handler, framework, CPU per event, median of ${traced.length} traced / ${untraced.length} untraced runs, alternating:\n` +
+        `    untraced ${us(off)} (runs ${untraced.map((x) => x.toFixed(0)).join(', ')}: the noise)\n` +
+        `    traced (${tracingMode === 'memory' ? 'in-memory exporter' : `OTLP/HTTP to ${values['otlp-url']}`}) ${us(on)} (runs ${traced.map((x) => x.toFixed(0)).join(', ')})` +
+        `${tracingMode === 'memory' ? `, ${exported} of ${events * traced.length} spans exported` : ''}\n` +
+        `    tracing costs ${on - off >= 0 ? '+' : ''}${us(on - off)} CPU per event (${((on / off - 1) * 100).toFixed(0)} %)`,
+    );
+  }
   const slow = await benchTopic('slow', Math.max(slowEvents, sequentialEvents));
   const parallel = await framework(slow, slowEvents, () => sleep(5), inFlight);
   line(`5 ms handler, framework, inFlight ${inFlight}`, parallel, `(${slowEvents} events)`);

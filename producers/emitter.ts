@@ -9,6 +9,7 @@ import {
   OutstreamError,
   UnknownEventTypeError,
 } from '../core/errors.ts';
+import { activeTraceContext, type TraceContext } from '../core/telemetry/index.ts';
 import { catalogue, type EventType, encodePayload, frame, isEventType } from '../schemas/index.ts';
 import { type AnyEmitInput, type EmitInput, type Emitted, envelopeIssues } from './envelope.ts';
 import type { SchemaIds } from './schema-ids.ts';
@@ -50,6 +51,7 @@ interface Prepared {
   eventId: string;
   payload: Buffer;
   occurredAt: Date;
+  trace: TraceContext | undefined;
 }
 
 /**
@@ -69,6 +71,8 @@ export function createEmitter({ schemaIds, retainRows = false }: EmitterOptions)
     const type = (input as { type: unknown }).type;
     if (typeof type !== 'string' || !isEventType(type)) throw new UnknownEventTypeError(String(type));
     const issues: FieldIssue[] = envelopeIssues(input);
+    // The caller's active span when it gave none: its handlers' spans then join its trace.
+    const trace = input.trace ?? activeTraceContext();
     let payload: Buffer | undefined;
     try {
       payload = encodePayload(type, input.payload as never);
@@ -79,7 +83,7 @@ export function createEmitter({ schemaIds, retainRows = false }: EmitterOptions)
       );
     }
     if (issues.length > 0 || payload === undefined) throw new InvalidEventError(type, issues);
-    const size = payload.length + 5 + envelopeBytes(input);
+    const size = payload.length + 5 + envelopeBytes(input, trace);
     if (size > maxEventBytes) {
       throw new InvalidEventError(type, [
         {
@@ -95,6 +99,7 @@ export function createEmitter({ schemaIds, retainRows = false }: EmitterOptions)
       eventId: uuidv7(),
       payload: frame(schemaId, payload),
       occurredAt: input.occurredAt ?? new Date(),
+      trace,
     };
   }
 
@@ -148,14 +153,8 @@ export function createEmitter({ schemaIds, retainRows = false }: EmitterOptions)
 export type Emitter = ReturnType<typeof createEmitter>;
 
 /** Bytes of the envelope columns that travel as headers (an upper bound with the header names). */
-function envelopeBytes(input: AnyEmitInput): number {
-  const text = [
-    input.type,
-    input.aggregateId,
-    input.actor,
-    input.trace?.traceparent,
-    input.trace?.tracestate,
-  ];
+function envelopeBytes(input: AnyEmitInput, trace: TraceContext | undefined): number {
+  const text = [input.type, input.aggregateId, input.actor, trace?.traceparent, trace?.tracestate];
   // event id, aggregate type, sequence, occurred-at and the header names: a fixed allowance.
   return 256 + text.reduce((sum, t) => sum + (t === undefined ? 0 : Buffer.byteLength(t)), 0);
 }
@@ -273,8 +272,8 @@ async function insertRows(tx: Tx, rows: Prepared[], retain: boolean): Promise<Ma
       col((p) => p.input.type),
       col((p) => p.occurredAt),
       col((p) => p.input.actor ?? null),
-      col((p) => p.input.trace?.traceparent ?? null),
-      col((p) => p.input.trace?.tracestate ?? null),
+      col((p) => p.trace?.traceparent ?? null),
+      col((p) => p.trace?.tracestate ?? null),
       col((p) => p.payload),
     ],
   });

@@ -1,12 +1,9 @@
 import type { FieldIssue } from '../core/errors.ts';
+import type { TraceContext } from '../core/telemetry/index.ts';
 import type { Events, EventType } from '../schemas/index.ts';
 
 /** W3C trace context, propagated to every consumer as Kafka headers. */
-export interface TraceContext {
-  /** `version-traceid-parentid-flags`, e.g. `00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01`. */
-  traceparent: string;
-  tracestate?: string;
-}
+export type { TraceContext };
 
 /** What a service passes to `emit()` for one event of type `K`. */
 export interface EmitInput<K extends EventType = EventType> {
@@ -16,6 +13,10 @@ export interface EmitInput<K extends EventType = EventType> {
   payload: Events[K];
   /** Who caused the event, e.g. `user:42` or `system:billing`. */
   actor?: string;
+  /**
+   * The event's W3C trace context; default the caller's active OpenTelemetry span (none when
+   * no span is active or no SDK is registered). Consumers' handler spans continue it.
+   */
   trace?: TraceContext;
   /** A second emit with the same key is ignored (see producers/README.md). */
   idempotencyKey?: string;

@@ -34,6 +34,8 @@ export interface CoreOptions {
   blockedKeys?: BlockedKeyStore;
   deadLetter: { retentionMs: number };
   metricsRegistry?: Registry;
+  /** A dead-letter replay's source topic (named on its `process` spans). */
+  replayedFrom?: string;
 }
 
 /**
@@ -86,6 +88,7 @@ export function createConsumerCore(o: CoreOptions, logContext: Record<string, st
     logger,
     orderingOnFailure: o.orderingOnFailure,
     blockedKeys: o.blockedKeys ?? memoryBlockedKeyStore(),
+    ...(o.replayedFrom === undefined ? {} : { replayedFrom: o.replayedFrom }),
   });
   const inFlight = metrics.inFlight.labels({ group });
   let finished = 0;

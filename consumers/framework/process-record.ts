@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT, type Span, type Tracer, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { envelopeHeaders } from '../../connect/outbox-connector.ts';
 import { Dependency, ErrorCode, isOutstreamError } from '../../core/errors.ts';
@@ -13,6 +14,13 @@ import type { ConsumerInstrumentation, RecordRef } from './instrumentation.ts';
 import type { ConsumerMetrics } from './metrics.ts';
 import type { OutageTracker } from './outages.ts';
 import { backoffDelay, type OutagePolicy, type OutageStep, type RetryPolicy, withRetry } from './retry.ts';
+import {
+  consumerTracer,
+  endProcessSpan,
+  recordDeadLetter,
+  recordRetry,
+  startProcessSpan,
+} from './tracing.ts';
 
 /** How a record ended: finished (its offset may be committed) or abandoned (it may not). */
 export type RecordOutcome = 'processed' | 'skipped' | 'dead-lettered' | 'abandoned';
@@ -37,6 +45,10 @@ export interface RecordProcessorDeps {
   orderingOnFailure: OrderingOnFailure;
   /** Where block-key mode keeps its blocked keys. */
   blockedKeys: BlockedKeyStore;
+  /** The tracer of the `process` spans; default the global one (a no-op until an SDK is registered). */
+  tracer?: Tracer;
+  /** Set by a dead-letter replay: the topic its records come from (a span attribute). */
+  replayedFrom?: string;
 }
 
 /** Signals of one record's processing. */
@@ -56,6 +68,7 @@ export interface RecordSignals {
 export function createRecordProcessor(deps: RecordProcessorDeps) {
   const { group, handlers, decoder, metrics, events, logger, deadLetters, outages } = deps;
   const blockMode = deps.orderingOnFailure === 'block-key';
+  const tracer = deps.tracer ?? consumerTracer();
   // prom-client hashes a label object on every call: the per-event metrics of each (topic,
   // event type) are bound once instead (a measurable share of a no-op handler's cost).
   // Topic → event type → bound metrics: two lookups, no key string built per record.
@@ -95,9 +108,11 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     failure: DeadLetterFailure,
     eventId: string | undefined,
     signals: RecordSignals,
+    span: Span,
   ): Promise<RecordOutcome> {
     const topic = await deadLetters.send(record, failure, signals.stop);
     if (topic === undefined) return 'abandoned';
+    recordDeadLetter(span, { ...failure, deadLetterTopic: topic });
     metrics.deadLettered.inc({ group, topic: record.topic, reason: failure.reason });
     events.emit('dead-lettered', {
       ...ref,
@@ -181,6 +196,25 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       events.emit('unhandled', { ...refOf(), eventType: type });
       return 'skipped';
     }
+    // Every record a handler is meant for runs in its `process` span (see tracing.ts).
+    const span = startProcessSpan(tracer, group, record, deps.replayedFrom);
+    const done = { outcome: 'abandoned' as RecordOutcome, attempts: undefined as number | undefined };
+    try {
+      done.outcome = await handleRecord(record, handler, refOf, signals, span, done);
+      return done.outcome;
+    } finally {
+      endProcessSpan(span, done.outcome, done.attempts);
+    }
+  }
+
+  async function handleRecord(
+    record: KafkaRecord,
+    handler: Handler<EventType> | undefined,
+    refOf: () => RecordRef,
+    signals: RecordSignals,
+    span: Span,
+    done: { attempts: number | undefined },
+  ): Promise<RecordOutcome> {
     const blockedBy = blockMode ? await blocked.blockedBy(refOf()) : undefined;
     if (blockedBy !== undefined) {
       const ref = refOf();
@@ -194,7 +228,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         lastAttemptAt: now,
         blockedBy,
       };
-      return deadLetter(record, ref, failure as DeadLetterFailure, undefined, signals);
+      return deadLetter(record, ref, failure as DeadLetterFailure, undefined, signals, span);
     }
     const decoded = await decode(record, signals);
     if ('abandoned' in decoded) return 'abandoned';
@@ -214,6 +248,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         failure as DeadLetterFailure,
         headerText(record.headers, envelopeHeaders.eventId),
         signals,
+        span,
       );
     }
     const event: AnyEvent = decoded.event;
@@ -233,18 +268,22 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     const m = metricsOf(record.topic, event.type);
     m.commitToHandle.observe(Math.max(0, Date.now() - event.occurredAt.getTime()) / 1000);
     const startedAt = performance.now();
+    // The handler runs with its span active: what it emits (or any instrumented call) joins the trace.
+    const active = trace.setSpan(ROOT_CONTEXT, span);
     const outcome = await withRetry(
       async (attempt) => {
         const end = m.handlerDuration.startTimer();
         try {
-          return await handler!(event as never, {
-            group,
-            attempt,
-            signal: signals.abort,
-            get logger() {
-              return log();
-            },
-          });
+          return await context.with(active, () =>
+            handler!(event as never, {
+              group,
+              attempt,
+              signal: signals.abort,
+              get logger() {
+                return log();
+              },
+            }),
+          );
         } finally {
           end();
         }
@@ -256,10 +295,12 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         onRetry: ({ attempt, delayMs, error }) => {
           metrics.retried.inc({ group, topic: record.topic, event_type: event.type });
           events.emit('retry', { ...refOf(), eventType: event.type, attempt, delayMs, error });
+          recordRetry(span, attempt, delayMs, error);
           log().warn({ err: error, attempt, delayMs }, 'handler failed; retrying');
         },
       },
     );
+    done.attempts = outcome.attempts;
     if (outcome.ok) {
       const result: HandlerResult = outcome.value ?? { kind: 'ack' };
       if (result.kind === 'skip') {
@@ -288,7 +329,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       firstAttemptAt: outcome.firstAttemptAt,
       lastAttemptAt: outcome.lastAttemptAt,
     };
-    return deadLetter(record, refOf(), failure, event.id, signals);
+    return deadLetter(record, refOf(), failure, event.id, signals, span);
   }
 
   return {

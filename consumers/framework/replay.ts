@@ -114,7 +114,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   // Blocks recorded by the live group are what this replay resolves: start with none, and
   // hold back a key's later dead letters only if one fails again now.
   const core = createConsumerCore(
-    { ...o, blockedKeys: memoryBlockedKeyStore() },
+    { ...o, blockedKeys: memoryBlockedKeyStore(), replayedFrom: deadLetterTopic },
     { replay: deadLetterTopic },
   );
   const { logger } = core;

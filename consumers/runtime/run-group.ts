@@ -9,6 +9,7 @@ import { loadConfig, type OutstreamConfig } from '../../core/config.ts';
 import { ConfigError, isOutstreamError } from '../../core/errors.ts';
 import { createKafka, type KafkaClient } from '../../core/kafka/index.ts';
 import { createSchemaRegistry, type SchemaRegistry } from '../../core/schema-registry.ts';
+import { startTracingFromEnv, type Tracing } from '../../core/telemetry/index.ts';
 import {
   type Consumer,
   type ConsumerOptions,
@@ -187,21 +188,36 @@ function listen(app: Hono, port: number, logger: Logger) {
  * (`ConfigError`) exit, with status 1 and a readable message.
  */
 export function runGroupMain(def: GroupDefinition): void {
-  startWithRetry(def).then(
-    (running) => {
-      shutdownOnSignals([running], { logger: running.logger });
-      // Started by a supervisor (`npm start`) with an IPC channel: stop when it goes away, and
-      // tell it where /health listens (it restarts a group that stays stalled).
-      if (process.send) {
-        process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
-        process.send({ type: 'outstream:health', port: running.port });
-      }
-    },
-    (err: unknown) => {
-      console.error(`${def.name}: ${describe(err)}`);
-      process.exit(1);
-    },
-  );
+  // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; then every handler's span is exported.
+  let tracing: Tracing | undefined;
+  startTracingFromEnv(process.env, `outstream-${def.name}`)
+    .then((t) => {
+      tracing = t;
+      return startWithRetry(def);
+    })
+    .then(
+      (running) => {
+        // The group drains first, then the spans of what it finished are exported.
+        const stop = async () => {
+          try {
+            await running.stop();
+          } finally {
+            await tracing?.shutdown();
+          }
+        };
+        shutdownOnSignals([{ stop }], { logger: running.logger });
+        // Started by a supervisor (`npm start`) with an IPC channel: stop when it goes away, and
+        // tell it where /health listens (it restarts a group that stays stalled).
+        if (process.send) {
+          process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+          process.send({ type: 'outstream:health', port: running.port });
+        }
+      },
+      (err: unknown) => {
+        console.error(`${def.name}: ${describe(err)}`);
+        process.exit(1);
+      },
+    );
 }
 
 async function startWithRetry(def: GroupDefinition): Promise<RunningGroup> {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { trace } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -9,6 +10,7 @@ import { loadConfig } from '../../core/config.ts';
 import { createPool } from '../../core/db.ts';
 import { ConfigError, isOutstreamError } from '../../core/errors.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
+import { startTracingFromEnv } from '../../core/telemetry/index.ts';
 import { waitFor } from '../../core/wait.ts';
 import { createEmitter, createSchemaIds, type Emitter } from '../../producers/index.ts';
 import { ensureSchema } from './schema.ts';
@@ -53,6 +55,10 @@ async function main() {
   const args = parsed.data;
   const hotels = args.hotel.split(',');
   const config = loadConfig(process.env);
+  // With OTEL_EXPORTER_OTLP_ENDPOINT set, each emit runs in a span of the demo service: the
+  // event carries its trace context, and the groups' handler spans join that trace.
+  const tracing = await startTracingFromEnv(process.env, 'outstream-demo');
+  const tracer = trace.getTracer('outstream.demo');
   const pool = createPool(config.database.url, {
     max: 4,
     onIdleError: (e) => console.error(`PostgreSQL: ${e.message} (reconnecting on demand)`),
@@ -64,16 +70,26 @@ async function main() {
     schemaIds: createSchemaIds(createSchemaRegistry({ url: config.registry.url })),
   });
   const emitter: Emitter = {
-    emit: async (tx, e) => {
-      const r = await inner.emit(tx, e);
-      emitted++;
-      return r;
-    },
-    emitMany: async (tx, es) => {
-      const r = await inner.emitMany(tx, es);
-      emitted += r.length;
-      return r;
-    },
+    emit: (tx, e) =>
+      tracer.startActiveSpan(`emit ${e.type}`, async (span) => {
+        try {
+          const r = await inner.emit(tx, e);
+          emitted++;
+          return r;
+        } finally {
+          span.end();
+        }
+      }),
+    emitMany: (tx, es) =>
+      tracer.startActiveSpan(`emit ${es.map((e) => e.type).join(',')}`, async (span) => {
+        try {
+          const r = await inner.emitMany(tx, es);
+          emitted += r.length;
+          return r;
+        } finally {
+          span.end();
+        }
+      }),
   };
   const service = createHotelService({ pool, emitter, cache });
   const traffic = createTraffic(service, { hotels, failures: args.failures });
@@ -112,6 +128,7 @@ async function main() {
     await cache.close();
     redis.disconnect();
     await pool.end();
+    await tracing?.shutdown();
   }
 }
 

@@ -17,6 +17,11 @@ export interface StreamEvent<K extends EventType = EventType> {
   /** ISO-8601. */
   occurredAt: string;
   actor: string | null;
+  /**
+   * The OpenTelemetry trace id (32 hex) of the emit, null when the event carries no trace
+   * context: report it (e.g. with an error) to find the event's trace from emit to handlers.
+   */
+  traceId: string | null;
   payload: Wire<PublicPayload<K>>;
   /** The resume token (SSE `id:`) after this event. */
   position: string;

@@ -72,6 +72,8 @@ function connect(channels: string[], token: string): void {
     li.dataset.aggregate = `${e.aggregateType}:${e.aggregateId}`;
     li.dataset.sequence = String(e.sequence);
     li.dataset.channel = e.channel;
+    // What a page reports to find the event's trace (emit → every group's handler span).
+    if (e.traceId) li.dataset.traceId = e.traceId;
     li.innerHTML = '<strong></strong> <code></code> <span></span>';
     li.children[0]!.textContent = e.type;
     li.children[1]!.textContent = `${e.channel} ${e.aggregateId}#${e.sequence}`;

@@ -20,6 +20,27 @@ function event<K extends EventType>(type: K, payload: object = {}): AnyEvent {
 describe('createRouter', () => {
   const router = createRouter();
 
+  it("puts the emitter's trace id on every delivery, null without a valid traceparent", () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const traced = {
+      ...event('booking.created', { bookingId: 'b1', hotelId: '7' }),
+      trace: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, tracestate: null },
+    } as AnyEvent;
+    const deliveries = router.route(traced);
+    expect(deliveries.map((d) => JSON.parse(d.data).traceId)).toEqual([traceId, traceId]);
+    for (const traceparent of [
+      'garbage',
+      `00-${traceId.toUpperCase()}-00f067aa0ba902b7-01`,
+      'x'.repeat(10_000),
+    ]) {
+      const hostile = { ...traced, trace: { traceparent, tracestate: null } } as AnyEvent;
+      expect(JSON.parse(router.route(hostile)[0]!.data).traceId).toBeNull();
+    }
+    expect(
+      JSON.parse(router.route(event('room.status_changed', { hotelId: '7' }))[0]!.data).traceId,
+    ).toBeNull();
+  });
+
   it('routes booking events to the booking (full) and the hotel (staff view) channels', () => {
     const e = event('booking.created', { bookingId: 'b1', hotelId: '7' });
     const [booking, hotel] = router.route(e);

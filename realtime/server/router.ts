@@ -1,3 +1,4 @@
+import { traceIdOf } from '../../core/telemetry/index.ts';
 import { type AnyEvent, catalogue, type EventType, eventTypes, type Topic } from '../../schemas/index.ts';
 import { type ChannelKind, channelKinds, full, type RouteTable, routes } from '../channels.ts';
 
@@ -53,6 +54,8 @@ export function createRouter(table: RouteTable = routes) {
       const out: Delivery[] = [];
       const seen = new Set<string>();
       const head = `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},"channel":`;
+      // The emitter's trace id (null without a valid traceparent), so a browser can report it.
+      const traceId = traceIdOf(event.trace?.traceparent);
       for (const r of compiled[event.type]) {
         const key = (event.payload as unknown as Record<string, unknown>)[r.field];
         const ids = Array.isArray(key) ? key : [key];
@@ -68,6 +71,7 @@ export function createRouter(table: RouteTable = routes) {
             sequence: event.sequence,
             occurredAt: event.occurredAt,
             actor: event.actor,
+            traceId,
             payload: r.project(event.payload as never),
           }).slice(1);
           out.push({ channel, data: `${head}${JSON.stringify(channel)},${tail}` });

@@ -19,6 +19,7 @@ export function sseEventSchema(entry: CatalogueEntry, kind: string, payload: Jso
       'sequence',
       'occurredAt',
       'actor',
+      'traceId',
       'payload',
     ],
     properties: {
@@ -48,6 +49,12 @@ export function sseEventSchema(entry: CatalogueEntry, kind: string, payload: Jso
       },
       occurredAt: { type: 'string', format: 'date-time' },
       actor: { type: ['string', 'null'], description: 'Who caused the event, when the emitter said.' },
+      traceId: {
+        type: ['string', 'null'],
+        pattern: '^[0-9a-f]{32}$',
+        description:
+          "The OpenTelemetry trace id of the emit (from the `traceparent` header); null when the event carries no valid trace context. A browser reports it to join the emitter's trace.",
+      },
       payload,
     },
   };
