@@ -24,6 +24,7 @@ export const localPorts = {
   cacheInvalidationHealth: 18102,
   analyticsHealth: 18103,
   analyticsApi: 18104,
+  dispatcherHealth: 18105,
 } as const;
 
 /** Shifted ports must stay in 1024…32767: privileged below, ephemeral above. */
