@@ -10,14 +10,15 @@ import { type ProcessSpec, supervise } from './start/supervisor.ts';
 
 const usage = `usage: npm start [-- --only <group>[,<group>…]] [--no-groups]
   Brings the local stack up (reusing what runs), applies migrations, topics, schemas and the
-  connector, then runs every consumer group (and the realtime gateway when present) with
-  prefixed logs until Ctrl-C. The stack keeps running afterwards: npm run stack:down stops it.
+  connector, then runs every consumer group, the realtime gateway and the scheduled-events
+  dispatcher with prefixed logs until Ctrl-C. The stack keeps running afterwards: npm run stack:down stops it.
   groups: ${Object.keys(groups).join(', ')}`;
 
 const root = path.resolve(import.meta.dirname, '..');
 
 // The realtime (SSE) gateway: realtime/main.ts (`npm run sse`, around `startGateway()`).
 const gatewayEntry = path.join(root, 'realtime', 'main.ts');
+const dispatcherEntry = path.join(root, 'producers', 'dispatcher-main.ts');
 
 async function main() {
   const { values } = parseArgs({
@@ -49,6 +50,8 @@ async function main() {
     .filter((g) => only === undefined || only.includes(g))
     .map((g) => ({ name: g, args: [path.join(root, 'consumers', 'runtime', 'main.ts'), g] }));
   if (only === undefined) specs.push({ name: 'realtime', args: [gatewayEntry] });
+  // The scheduled-events dispatcher (producers/dispatcher-main.ts, `npm run dispatcher`).
+  if (only === undefined) specs.push({ name: 'dispatcher', args: [dispatcherEntry] });
   const supervisor = supervise(specs);
   log(
     [
@@ -58,6 +61,11 @@ async function main() {
         .map((g) => `${g.name} http://127.0.0.1:${defaultHealthPort(g, config)}/health`)
         .join(', ')}`,
       `  analytics API:  http://127.0.0.1:${config.stack.ports.analyticsHealth}/analytics/report?hotel=1`,
+      ...(specs.some((s) => s.name === 'dispatcher')
+        ? [
+            `  dispatcher:     http://127.0.0.1:${config.stack.ports.dispatcherHealth}/health (scheduled events)`,
+          ]
+        : []),
       ...(specs.some((s) => s.name === 'realtime')
         ? [`  realtime (SSE): http://127.0.0.1:${config.sse.port}/demo/`]
         : []),
