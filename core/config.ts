@@ -31,6 +31,7 @@ export const localPorts = {
   analyticsHealth: 18103,
   analyticsApi: 18104,
   opsConsole: 18100,
+  dispatcherHealth: 18105,
 } as const;
 
 /** Shifted ports must stay in 1024…32767: privileged below, ephemeral above. */

@@ -12,8 +12,9 @@ const maxScale = 4;
 
 const usage = `usage: npm start [-- --only <group>[,<group>…]] [--no-groups] [--members N] [--gateways N]
   Brings the local stack up (reusing what runs), applies migrations, topics, schemas and the
-  connector, then runs every consumer group, the realtime gateway and the ops console with
-  prefixed logs until Ctrl-C. The stack keeps running afterwards: npm run stack:down stops it.
+  connector, then runs every consumer group, the realtime gateway, the scheduled-events
+  dispatcher and the ops console with prefixed logs until Ctrl-C. The stack keeps running
+  afterwards: npm run stack:down stops it.
   --members N   processes per consumer group (1…${maxScale}, default 1): member m's health port is
                 the group's + 10·(m−1) (notifications 18101, 18111, …)
   --gateways N  realtime gateway nodes (1…${maxScale}, default 1), each addressed on its own port:
@@ -38,6 +39,8 @@ const root = path.resolve(import.meta.dirname, '..');
 const gatewayEntry = path.join(root, 'realtime', 'main.ts');
 // The ops console: infra/console/main.ts (`npm run console`).
 const consoleEntry = path.join(root, 'infra', 'console', 'main.ts');
+// The scheduled-events dispatcher: producers/dispatcher-main.ts (`npm run dispatcher`).
+const dispatcherEntry = path.join(root, 'producers', 'dispatcher-main.ts');
 
 async function main() {
   const { values } = parseArgs({
@@ -85,6 +88,7 @@ async function main() {
     gatewayPorts.forEach((port, i) => {
       specs.push({ name: nth('realtime', i + 1), args: [gatewayEntry], env: { SSE_PORT: String(port) } });
     });
+    specs.push({ name: 'dispatcher', args: [dispatcherEntry] });
     specs.push({ name: 'console', args: [consoleEntry] });
   }
   const supervisor = supervise(specs);
@@ -96,6 +100,11 @@ async function main() {
         .map((g) => `${g.name} http://127.0.0.1:${defaultHealthPort(g, config)}/health`)
         .join(', ')}${members > 1 ? ` (member m: port + 10·(m−1))` : ''}`,
       `  analytics API:  http://127.0.0.1:${config.stack.ports.analyticsHealth}/analytics/report?hotel=1`,
+      ...(specs.some((s) => s.name === 'dispatcher')
+        ? [
+            `  dispatcher:     http://127.0.0.1:${config.stack.ports.dispatcherHealth}/health (scheduled events)`,
+          ]
+        : []),
       ...(specs.some((s) => s.name === 'realtime')
         ? [`  realtime (SSE): ${gatewayPorts.map((p) => `http://127.0.0.1:${p}/demo/`).join(', ')}`]
         : []),

@@ -58,6 +58,8 @@ export const routes = {
   'booking.room_assigned': { 'booking:{bookingId}': full, 'hotel:{hotelId}': full },
   'booking.checked_in': { 'booking:{bookingId}': full, 'hotel:{hotelId}': full },
   'booking.checked_out': { 'booking:{bookingId}': full, 'hotel:{hotelId}': full },
+  'booking.reminder_due': { 'booking:{bookingId}': full, 'hotel:{hotelId}': (p) => staffGuest(p) },
+  'booking.follow_up_due': { 'booking:{bookingId}': full, 'hotel:{hotelId}': (p) => staffGuest(p) },
   'room.status_changed': { 'hotel:{hotelId}': full },
   'room.occupancy_changed': { 'hotel:{hotelId}': full },
   // Conversations are private: participants only, never the hotel-wide channel.

@@ -16,6 +16,8 @@ const aggregateOf = {
   'booking.room_assigned': 'booking',
   'booking.checked_in': 'booking',
   'booking.checked_out': 'booking',
+  'booking.reminder_due': 'booking',
+  'booking.follow_up_due': 'booking',
   'room.status_changed': 'room',
   'room.occupancy_changed': 'room',
   'message.created': 'message',

@@ -34,6 +34,8 @@ export type {
   BookingCheckedOut,
   BookingConfirmed,
   BookingCreated,
+  BookingFollowUpDue,
+  BookingReminderDue,
   BookingRoomAssigned,
   Events,
   EventType,

@@ -47,6 +47,8 @@ export const analyticsRules: { readonly [K in EventType]: AnalyticsRule<K> } = {
     funnel: 'checked_out',
     money: { kind: 'settled', amount: p.finalAmount, currency: p.currency },
   }),
+  'booking.reminder_due': (p) => ({ hotelId: p.hotelId }),
+  'booking.follow_up_due': (p) => ({ hotelId: p.hotelId }),
   'room.status_changed': (p) => ({ hotelId: p.hotelId }),
   'room.occupancy_changed': (p) => ({ hotelId: p.hotelId }),
   'message.created': (p) => ({ hotelId: p.hotelId }),

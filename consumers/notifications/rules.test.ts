@@ -48,6 +48,23 @@ describe('notification rules', () => {
     expect(c.email?.text).toContain('Departure: 2025-07-04 (3 nights)');
   });
 
+  it('email the guest the scheduled reminder before check-in and the follow-up after check-out', () => {
+    const reminder = notificationRules['booking.reminder_due'];
+    const p = samples['booking.reminder_due'];
+    expect(reminder.recipients(p)).toEqual([
+      { user: p.guestId, email: 'ada@example.com', name: 'Ada Lovelace', media: ['in_app', 'email'] },
+    ]);
+    const c = reminder.render(p, guest);
+    expect(reminder.kind).toBe('BOOKING_REMINDER');
+    expect(c.email?.subject).toBe('See you soon: booking BK-2025-00042 starts 2025-07-01');
+    expect(c.email?.text).toContain('Departure: 2025-07-04 (3 nights)');
+    const followUp = notificationRules['booking.follow_up_due'];
+    expect(followUp.kind).toBe('STAY_FOLLOW_UP');
+    expect(followUp.render(samples['booking.follow_up_due'], guest).email?.subject).toBe(
+      'How was your stay? (booking BK-2025-00042)',
+    );
+  });
+
   it('tell the guest and the staff different things about a cancellation', () => {
     const rule = notificationRules['booking.cancelled'];
     const p = samples['booking.cancelled'];

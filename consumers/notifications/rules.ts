@@ -98,6 +98,37 @@ export const notificationRules = {
       };
     },
   },
+  'booking.reminder_due': {
+    kind: 'BOOKING_REMINDER',
+    recipients: (p) => [
+      { user: p.guestId, email: p.guest.email, name: p.guest.name, media: ['in_app', 'email'] },
+    ],
+    render: (p, r) => ({
+      title: `Your stay starts ${p.checkInDate}`,
+      body: `A reminder of booking ${p.reference}: arrival ${p.checkInDate}, departure ${p.checkOutDate}.`,
+      email: {
+        subject: `See you soon: booking ${p.reference} starts ${p.checkInDate}`,
+        text:
+          `${hello(r, p.guest.name)}\n\na reminder that your stay is coming up.\n\n` +
+          `  Booking:   ${p.reference}\n  Arrival:   ${p.checkInDate}\n  Departure: ${p.checkOutDate} ` +
+          `(${nights(p.checkInDate, p.checkOutDate)} nights)\n\nWe look forward to welcoming you.\n`,
+      },
+    }),
+  },
+  'booking.follow_up_due': {
+    kind: 'STAY_FOLLOW_UP',
+    recipients: (p) => [
+      { user: p.guestId, email: p.guest.email, name: p.guest.name, media: ['in_app', 'email'] },
+    ],
+    render: (p, r) => ({
+      title: 'How was your stay?',
+      body: `Thank you for staying with us (booking ${p.reference}). Tell us how it was.`,
+      email: {
+        subject: `How was your stay? (booking ${p.reference})`,
+        text: `${hello(r, p.guest.name)}\n\nthank you for staying with us. We would love to hear how it was: reply to this email.\n`,
+      },
+    }),
+  },
   'booking.room_assigned': {
     kind: 'ROOM_ASSIGNED',
     recipients: (p) => [{ user: p.guestId, media: ['in_app'] }],

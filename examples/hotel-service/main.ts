@@ -12,7 +12,7 @@ import { ConfigError, isOutstreamError } from '../../core/errors.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { startTracingFromEnv } from '../../core/telemetry/index.ts';
 import { waitFor } from '../../core/wait.ts';
-import { createEmitter, createSchemaIds, type Emitter } from '../../producers/index.ts';
+import { createEmitter, createScheduler, createSchemaIds, type Emitter } from '../../producers/index.ts';
 import { ensureSchema } from './schema.ts';
 import { createHotelService } from './service.ts';
 import { createTraffic } from './traffic.ts';
@@ -22,7 +22,11 @@ const usage = `usage: npm run demo [-- --hotel 1[,2…]] [--events N] [--rate R]
   --hotel     hotel id(s) to use (default 1)
   --events    emit about N events, then exit (default: run until Ctrl-C)
   --rate      actions per second (default 4; an action emits 1–3 events)
-  --failures  mix in guests whose mail the local SMTP sink rejects (550) or defers (451)`;
+  --failures  mix in guests whose mail the local SMTP sink rejects (550) or defers (451)
+  --follow-up-after S  seconds after check-out when the scheduled follow-up email falls due
+                       (default 86400; e.g. 10 to watch the dispatcher publish it)
+  --reminder-lead S    seconds before check-in (14:00 UTC) when the scheduled reminder falls due
+                       (default 86400)`;
 
 const argsSchema = z.object({
   hotel: z
@@ -32,6 +36,8 @@ const argsSchema = z.object({
   events: z.coerce.number().int().positive().optional(),
   rate: z.coerce.number().positive().max(1000).default(4),
   failures: z.boolean().default(false),
+  'follow-up-after': z.coerce.number().int().min(0).max(31_536_000).default(86_400),
+  'reminder-lead': z.coerce.number().int().min(0).max(31_536_000).default(86_400),
 });
 
 async function main() {
@@ -42,6 +48,8 @@ async function main() {
         events: { type: 'string' },
         rate: { type: 'string' },
         failures: { type: 'boolean' },
+        'follow-up-after': { type: 'string' },
+        'reminder-lead': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -66,9 +74,8 @@ async function main() {
   const redis = new Redis(config.redis.url);
   const cache = createCache({ redis });
   let emitted = 0;
-  const inner = createEmitter({
-    schemaIds: createSchemaIds(createSchemaRegistry({ url: config.registry.url })),
-  });
+  const schemaIds = createSchemaIds(createSchemaRegistry({ url: config.registry.url }));
+  const inner = createEmitter({ schemaIds });
   const emitter: Emitter = {
     emit: (tx, e) =>
       tracer.startActiveSpan(`emit ${e.type}`, async (span) => {
@@ -91,7 +98,13 @@ async function main() {
         }
       }),
   };
-  const service = createHotelService({ pool, emitter, cache });
+  const service = createHotelService({
+    pool,
+    emitter,
+    scheduler: createScheduler({ schemaIds }),
+    cache,
+    times: { reminderLeadMs: args['reminder-lead'] * 1000, followUpDelayMs: args['follow-up-after'] * 1000 },
+  });
   const traffic = createTraffic(service, { hotels, failures: args.failures });
   let stop = false;
   process.once('SIGINT', () => {

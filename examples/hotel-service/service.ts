@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { v4 as uuidv4 } from 'uuid';
 import type { Cache } from '../../consumers/cache-invalidation/cache.ts';
 import { cacheKeys, cacheTags } from '../../consumers/cache-invalidation/keys.ts';
-import type { Emitter } from '../../producers/index.ts';
+import type { Emitter, Scheduler } from '../../producers/index.ts';
 import type { BookingStatus, CancellationReason, RoomStatus } from '../../schemas/index.ts';
 
 /** A booking as the service shows it (what it caches). */
@@ -27,22 +27,46 @@ interface Guest {
 
 const day = 86_400_000;
 const isoDate = (t: number) => new Date(t).toISOString().slice(0, 10);
+// Check-in time of the example hotels (their calendar dates are kept in UTC).
+const checkInAt = (date: string) => Date.parse(`${date}T14:00:00Z`);
+
+/** When the service's scheduled events fall due. */
+export interface ReminderTimes {
+  /** How long before check-in the guest is reminded (default 24 h). */
+  reminderLeadMs: number;
+  /** How long after check-out the guest is asked how it was (default 24 h). */
+  followUpDelayMs: number;
+}
+
+/** The keys of a booking's schedules: one pending reminder and one pending follow-up per booking. */
+export const scheduleKeys = {
+  reminder: (bookingId: string) => `booking-reminder:${bookingId}`,
+  followUp: (bookingId: string) => `booking-follow-up:${bookingId}`,
+} as const;
 
 /**
  * A small hotel service in the style Outstream expects: every state change and its event are
  * written in one transaction through `emit()`; reads go through the read-through cache,
- * whose entries the cache-invalidation group drops when the events arrive.
+ * whose entries the cache-invalidation group drops when the events arrive. Reminders are
+ * scheduled events (`schedule()`), written in the same transactions: one before check-in
+ * (scheduled at confirmation, cancelled with the booking or by an early check-in), and a
+ * follow-up after check-out.
  */
 export function createHotelService({
   pool,
   emitter,
+  scheduler,
   cache,
+  times = { reminderLeadMs: day, followUpDelayMs: day },
 }: {
   pool: pg.Pool;
   emitter: Emitter;
+  scheduler: Scheduler;
   cache: Cache;
+  times?: ReminderTimes;
 }) {
   const { emit } = emitter;
+  const { schedule, cancelScheduled } = scheduler;
 
   async function tx<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await pool.connect();
@@ -213,6 +237,28 @@ export function createHotelService({
           "UPDATE hotel_demo.bookings SET status = 'CONFIRMED', updated_at = now() WHERE id = $1",
           [id],
         );
+        // A check-in sooner than the lead time is reminded of at once.
+        const remindAt = new Date(checkInAt(b.checkIn) - times.reminderLeadMs);
+        await schedule(
+          c,
+          {
+            type: 'booking.reminder_due',
+            aggregateId: id,
+            actor: 'system:reminders',
+            payload: {
+              bookingId: id,
+              reference: b.reference,
+              hotelId: b.hotelId,
+              guestId: b.guestId,
+              guest: { name: guest.name, email: guest.email },
+              checkInDate: b.checkIn,
+              checkOutDate: b.checkOut,
+              remindAt,
+            },
+          },
+          { at: remindAt },
+          { key: scheduleKeys.reminder(id) },
+        );
         await emit(c, {
           type: 'booking.confirmed',
           aggregateId: id,
@@ -242,6 +288,7 @@ export function createHotelService({
           "UPDATE hotel_demo.bookings SET status = 'CANCELLED', updated_at = now() WHERE id = $1",
           [id],
         );
+        await cancelScheduled(c, scheduleKeys.reminder(id));
         const refund = b.status === 'CONFIRMED' ? ((Number(b.total) * 80) / 100).toFixed(2) : null;
         await emit(c, {
           type: 'booking.cancelled',
@@ -276,6 +323,8 @@ export function createHotelService({
         );
         const room = rows[0];
         if (!room) return false;
+        // An early arrival: the reminder has nothing left to say.
+        await cancelScheduled(c, scheduleKeys.reminder(id));
         await c.query("UPDATE hotel_demo.bookings SET status = 'CHECKED_IN', room_id = $2 WHERE id = $1", [
           id,
           room.id,
@@ -332,12 +381,31 @@ export function createHotelService({
         );
         const number = rows[0]!.number;
         const final = ((Number(b.total) * 100 + Number(extras) * 100) / 100).toFixed(2);
+        const guest = await guestOf(c, b.guestId);
         await c.query("UPDATE hotel_demo.bookings SET status = 'CHECKED_OUT' WHERE id = $1", [id]);
         await c.query(
           "UPDATE hotel_demo.rooms SET status = 'CHECKOUT_DIRTY', occupants = 0, booking_id = NULL WHERE id = $1",
           [b.roomId],
         );
         const now = new Date();
+        await schedule(
+          c,
+          {
+            type: 'booking.follow_up_due',
+            aggregateId: id,
+            actor: 'system:reminders',
+            payload: {
+              bookingId: id,
+              reference: b.reference,
+              hotelId: b.hotelId,
+              guestId: b.guestId,
+              guest: { name: guest.name, email: guest.email },
+              checkedOutAt: now,
+            },
+          },
+          { in: times.followUpDelayMs },
+          { key: scheduleKeys.followUp(id) },
+        );
         await emitter.emitMany(c, [
           {
             type: 'booking.checked_out',

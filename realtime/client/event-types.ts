@@ -12,6 +12,8 @@ export const eventTypeNames = [
   'booking.room_assigned',
   'booking.checked_in',
   'booking.checked_out',
+  'booking.reminder_due',
+  'booking.follow_up_due',
   'room.status_changed',
   'room.occupancy_changed',
   'message.created',

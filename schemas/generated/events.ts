@@ -219,6 +219,50 @@ export interface BookingCreated {
 }
 
 /**
+ * A scheduled follow-up after a stay fell due (scheduled at check-out, e.g. a day later): the time to ask the guest how it was.
+ *
+ * Avro record `outstream.booking.BookingFollowUpDue`.
+ */
+export interface BookingFollowUpDue {
+  /** The booking (aggregate id). */
+  bookingId: string;
+  /** Human-readable booking reference shown to the guest, e.g. BK-2025-00042. */
+  reference: string;
+  /** Hotel the booking belongs to; not a UUID (legacy numeric ids as strings). */
+  hotelId: string;
+  /** User id of the primary guest. */
+  guestId: string;
+  /** Contact details of the primary guest when the follow-up was scheduled. */
+  guest: GuestContact;
+  /** When the guests checked out. */
+  checkedOutAt: Date;
+}
+
+/**
+ * A scheduled reminder of an upcoming stay fell due (scheduled when the booking was confirmed, e.g. 24 hours before check-in; moved with the booking, cancelled with it).
+ *
+ * Avro record `outstream.booking.BookingReminderDue`.
+ */
+export interface BookingReminderDue {
+  /** The booking (aggregate id). */
+  bookingId: string;
+  /** Human-readable booking reference shown to the guest, e.g. BK-2025-00042. */
+  reference: string;
+  /** Hotel the booking belongs to; not a UUID (legacy numeric ids as strings). */
+  hotelId: string;
+  /** User id of the primary guest. */
+  guestId: string;
+  /** Contact details of the primary guest when the reminder was scheduled. */
+  guest: GuestContact;
+  /** Arrival date, ISO-8601 calendar date (YYYY-MM-DD) in the hotel's time zone. */
+  checkInDate: string;
+  /** Departure date, ISO-8601 calendar date (YYYY-MM-DD) in the hotel's time zone. */
+  checkOutDate: string;
+  /** When the reminder was scheduled to fall due. */
+  remindAt: Date;
+}
+
+/**
  * A room was assigned to a booking, or the booking moved to another room.
  *
  * Avro record `outstream.booking.BookingRoomAssigned`.
@@ -371,7 +415,9 @@ export type NotificationKind =
   | 'ROOM_ASSIGNED'
   | 'NEW_MESSAGE'
   | 'WELCOME'
-  | 'OTHER';
+  | 'OTHER'
+  | 'BOOKING_REMINDER'
+  | 'STAY_FOLLOW_UP';
 /** The symbols of {@link NotificationKind}, to compare without string literals. */
 export const NotificationKind = {
   BOOKING_CREATED: 'BOOKING_CREATED',
@@ -381,6 +427,8 @@ export const NotificationKind = {
   NEW_MESSAGE: 'NEW_MESSAGE',
   WELCOME: 'WELCOME',
   OTHER: 'OTHER',
+  BOOKING_REMINDER: 'BOOKING_REMINDER',
+  STAY_FOLLOW_UP: 'STAY_FOLLOW_UP',
 } as const;
 
 /**
@@ -563,6 +611,10 @@ export type Events = {
   'booking.confirmed': BookingConfirmed;
   /** A guest or staff member created a booking. Carries what a confirmation email and the staff board need. */
   'booking.created': BookingCreated;
+  /** A scheduled follow-up after a stay fell due (scheduled at check-out, e.g. a day later): the time to ask the guest how it was. */
+  'booking.follow_up_due': BookingFollowUpDue;
+  /** A scheduled reminder of an upcoming stay fell due (scheduled when the booking was confirmed, e.g. 24 hours before check-in; moved with the booking, cancelled with it). */
+  'booking.reminder_due': BookingReminderDue;
   /** A room was assigned to a booking, or the booking moved to another room. */
   'booking.room_assigned': BookingRoomAssigned;
   /** A chat message was sent in a conversation (guest chat or staff chat). */
@@ -916,6 +968,108 @@ export const eventSchemas: { readonly [K in EventType]: AvroRecordSchema } = {
       }
     ]
   },
+  'booking.follow_up_due': {
+    "type": "record",
+    "name": "BookingFollowUpDue",
+    "namespace": "outstream.booking",
+    "doc": "A scheduled follow-up after a stay fell due (scheduled at check-out, e.g. a day later): the time to ask the guest how it was.",
+    "fields": [
+      {
+        "name": "bookingId",
+        "type": { "type": "string", "logicalType": "uuid" },
+        "doc": "The booking (aggregate id)."
+      },
+      {
+        "name": "reference",
+        "type": "string",
+        "doc": "Human-readable booking reference shown to the guest, e.g. BK-2025-00042."
+      },
+      {
+        "name": "hotelId",
+        "type": "string",
+        "doc": "Hotel the booking belongs to; not a UUID (legacy numeric ids as strings)."
+      },
+      {
+        "name": "guestId",
+        "type": { "type": "string", "logicalType": "uuid" },
+        "doc": "User id of the primary guest."
+      },
+      {
+        "name": "guest",
+        "type": {
+          "type": "record",
+          "name": "GuestContact",
+          "doc": "How to reach the primary guest, copied at the time of the event.",
+          "fields": [
+            { "name": "name", "type": "string", "doc": "Full name as entered on the booking." },
+            { "name": "email", "type": "string", "doc": "Email address notifications are sent to." }
+          ]
+        },
+        "doc": "Contact details of the primary guest when the follow-up was scheduled."
+      },
+      {
+        "name": "checkedOutAt",
+        "type": { "type": "long", "logicalType": "timestamp-millis" },
+        "doc": "When the guests checked out."
+      }
+    ]
+  },
+  'booking.reminder_due': {
+    "type": "record",
+    "name": "BookingReminderDue",
+    "namespace": "outstream.booking",
+    "doc": "A scheduled reminder of an upcoming stay fell due (scheduled when the booking was confirmed, e.g. 24 hours before check-in; moved with the booking, cancelled with it).",
+    "fields": [
+      {
+        "name": "bookingId",
+        "type": { "type": "string", "logicalType": "uuid" },
+        "doc": "The booking (aggregate id)."
+      },
+      {
+        "name": "reference",
+        "type": "string",
+        "doc": "Human-readable booking reference shown to the guest, e.g. BK-2025-00042."
+      },
+      {
+        "name": "hotelId",
+        "type": "string",
+        "doc": "Hotel the booking belongs to; not a UUID (legacy numeric ids as strings)."
+      },
+      {
+        "name": "guestId",
+        "type": { "type": "string", "logicalType": "uuid" },
+        "doc": "User id of the primary guest."
+      },
+      {
+        "name": "guest",
+        "type": {
+          "type": "record",
+          "name": "GuestContact",
+          "doc": "How to reach the primary guest, copied at the time of the event.",
+          "fields": [
+            { "name": "name", "type": "string", "doc": "Full name as entered on the booking." },
+            { "name": "email", "type": "string", "doc": "Email address notifications are sent to." }
+          ]
+        },
+        "doc": "Contact details of the primary guest when the reminder was scheduled."
+      },
+      {
+        "name": "checkInDate",
+        "type": "string",
+        "doc": "Arrival date, ISO-8601 calendar date (YYYY-MM-DD) in the hotel's time zone."
+      },
+      {
+        "name": "checkOutDate",
+        "type": "string",
+        "doc": "Departure date, ISO-8601 calendar date (YYYY-MM-DD) in the hotel's time zone."
+      },
+      {
+        "name": "remindAt",
+        "type": { "type": "long", "logicalType": "timestamp-millis" },
+        "doc": "When the reminder was scheduled to fall due."
+      }
+    ]
+  },
   'booking.room_assigned': {
     "type": "record",
     "name": "BookingRoomAssigned",
@@ -1119,7 +1273,9 @@ export const eventSchemas: { readonly [K in EventType]: AvroRecordSchema } = {
             "ROOM_ASSIGNED",
             "NEW_MESSAGE",
             "WELCOME",
-            "OTHER"
+            "OTHER",
+            "BOOKING_REMINDER",
+            "STAY_FOLLOW_UP"
           ],
           "default": "OTHER"
         },
