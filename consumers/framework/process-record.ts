@@ -7,8 +7,9 @@ import type { EventDecoder } from '../decoder.ts';
 import { createBlockedKeyView } from './blocked-key-view.ts';
 import type { BlockedKeyStore } from './blocked-keys.ts';
 import type { DeadLetterFailure, DeadLetterQueue } from './dead-letter.ts';
+import { alone, type DebounceRule } from './debounce.ts';
 import { unavailableDependency } from './dependency.ts';
-import type { Handler, HandlerResult, Handlers } from './handler.ts';
+import type { Coalesced, DebouncedHandler, Handler, HandlerResult, Handlers } from './handler.ts';
 import type { ConsumerInstrumentation, RecordRef } from './instrumentation.ts';
 import type { ConsumerMetrics } from './metrics.ts';
 import type { OutageTracker } from './outages.ts';
@@ -54,7 +55,19 @@ export interface RecordSignals {
  * is waited out without limit; failures of the event go to the dead-letter topic. Never throws.
  */
 export function createRecordProcessor(deps: RecordProcessorDeps) {
-  const { group, handlers, decoder, metrics, events, logger, deadLetters, outages } = deps;
+  const { group, decoder, metrics, events, logger, deadLetters, outages } = deps;
+  // A bare function or a definition with options: one shape here, built once.
+  const handlers = new Map<
+    string,
+    { handle: Handler<EventType> | DebouncedHandler<EventType>; debounce?: DebounceRule }
+  >();
+  for (const [type, h] of Object.entries(deps.handlers))
+    if (typeof h === 'function') handlers.set(type, { handle: h as Handler<EventType> });
+    else if (h)
+      handlers.set(type, {
+        handle: h.handle as DebouncedHandler<EventType>,
+        debounce: { type, ...h.debounce },
+      });
   const blockMode = deps.orderingOnFailure === 'block-key';
   // prom-client hashes a label object on every call: the per-event metrics of each (topic,
   // event type) are bound once instead (a measurable share of a no-op handler's cost).
@@ -95,7 +108,11 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     failure: DeadLetterFailure,
     eventId: string | undefined,
     signals: RecordSignals,
+    coalesced: Coalesced | undefined,
   ): Promise<RecordOutcome> {
+    // The dead letter of a coalesced run is its last event, saying how many it stood for.
+    if (coalesced !== undefined && coalesced.count > 1)
+      failure.coalesced = { count: coalesced.count, firstOffset: coalesced.firstOffset };
     const topic = await deadLetters.send(record, failure, signals.stop);
     if (topic === undefined) return 'abandoned';
     metrics.deadLettered.inc({ group, topic: record.topic, reason: failure.reason });
@@ -152,7 +169,11 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     onOutageEnd: (dependency: string, recovered: boolean) => outages.end(dependency, recovered),
   };
 
-  async function processRecord(record: KafkaRecord, signals: RecordSignals): Promise<RecordOutcome> {
+  async function processRecord(
+    record: KafkaRecord,
+    signals: RecordSignals,
+    coalesced?: Coalesced,
+  ): Promise<RecordOutcome> {
     // Built when something needs it (a skip, a dead letter, a listener, a log line): the key's
     // text is not free, and most records need none of them.
     let refMemo: RecordRef | undefined;
@@ -167,10 +188,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     // A type this build does not know (a newer producer) or does not handle: skipped, counted,
     // never decoded. Unknown types share one label value, so garbage cannot explode the metric.
     const known = type !== undefined && isEventType(type);
-    const handler =
-      known && Object.hasOwn(handlers, type)
-        ? (handlers as Record<string, Handler<EventType>>)[type]
-        : undefined;
+    const handler = known ? handlers.get(type) : undefined;
     if (type !== undefined && handler === undefined) {
       metrics.skipped.inc({
         group,
@@ -194,7 +212,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         lastAttemptAt: now,
         blockedBy,
       };
-      return deadLetter(record, ref, failure as DeadLetterFailure, undefined, signals);
+      return deadLetter(record, ref, failure as DeadLetterFailure, undefined, signals, coalesced);
     }
     const decoded = await decode(record, signals);
     if ('abandoned' in decoded) return 'abandoned';
@@ -214,6 +232,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         failure as DeadLetterFailure,
         headerText(record.headers, envelopeHeaders.eventId),
         signals,
+        coalesced,
       );
     }
     const event: AnyEvent = decoded.event;
@@ -233,18 +252,26 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     const m = metricsOf(record.topic, event.type);
     m.commitToHandle.observe(Math.max(0, Date.now() - event.occurredAt.getTime()) / 1000);
     const startedAt = performance.now();
+    // A debounced handler is told what its run stands for (itself alone, when no window held it).
+    const stands =
+      handler!.debounce === undefined ? undefined : (coalesced ?? alone(record.offset, event.sequence));
+    if (stands !== undefined && stands.count > 1)
+      metrics.coalesced.inc({ group, topic: record.topic, event_type: event.type }, stands.count - 1);
     const outcome = await withRetry(
       async (attempt) => {
         const end = m.handlerDuration.startTimer();
         try {
-          return await handler!(event as never, {
+          const context = {
             group,
             attempt,
             signal: signals.abort,
             get logger() {
               return log();
             },
-          });
+          };
+          if (stands !== undefined)
+            Object.defineProperty(context, 'coalesced', { value: stands, enumerable: true });
+          return await handler!.handle(event as never, context as never);
         } finally {
           end();
         }
@@ -288,11 +315,18 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       firstAttemptAt: outcome.firstAttemptAt,
       lastAttemptAt: outcome.lastAttemptAt,
     };
-    return deadLetter(record, refOf(), failure, event.id, signals);
+    return deadLetter(record, refOf(), failure, event.id, signals, stands);
   }
 
   return {
     process: processRecord,
+    /** The debounce of a record's event type, from its header (never decoded); undefined: none. */
+    debounceOf(record: KafkaRecord): DebounceRule | undefined {
+      const type = headerText(record.headers, envelopeHeaders.eventType);
+      return type === undefined ? undefined : handlers.get(type)?.debounce;
+    },
+    /** True when some handler is debounced (else the loop need not ask per record). */
+    debounces: [...handlers.values()].some((h) => h.debounce !== undefined),
     /** Loads the group's blocked keys anew (on every join); records wait for it. */
     reloadBlocked(): void {
       if (blockMode) blocked.reload();
