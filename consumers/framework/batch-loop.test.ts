@@ -1,9 +1,7 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../core/wait.ts';
-import { type BatchLoop, createBatchLoop } from './batch-loop.ts';
-import { createKeyScheduler } from './key-scheduler.ts';
-import { controlledHandlers, fakeSource } from './test-fixtures/batch-source.ts';
+import type { BatchLoop } from './batch-loop.ts';
+import { startLoop } from './test-fixtures/batch-source.ts';
 
 const topic = 't';
 const p0 = { topic, partition: 0 };
@@ -17,26 +15,8 @@ afterEach(async () => {
 function setup(
   o: { drainTimeoutMs?: number; stopAt?: bigint; inFlight?: number; ordering?: 'key' | 'none' } = {},
 ) {
-  const fake = fakeSource();
-  const handlers = controlledHandlers();
-  const loop = createBatchLoop({
-    source: fake.source,
-    scheduler: createKeyScheduler({ limit: o.inFlight ?? 16 }),
-    inFlight: o.inFlight ?? 16,
-    process: handlers.process,
-    drainTimeoutMs: o.drainTimeoutMs ?? 5_000,
-    commitIntervalMs: 10,
-    ...(o.ordering ? { ordering: o.ordering } : {}),
-    logger: pino({ level: 'silent' }),
-    ...(o.stopAt === undefined ? {} : { stopAt: () => o.stopAt }),
-  });
-  loops.push(loop);
-  loop.assign([
-    { ...p0, offset: 0n },
-    { ...p1, offset: 0n },
-  ]);
-  loop.start();
-  return { fake, handlers, loop };
+  const { stopAt, ...rest } = o;
+  return startLoop(loops, { ...rest, ...(stopAt === undefined ? {} : { stopAt: () => stopAt }) });
 }
 
 const until = (what: string, check: () => boolean) =>

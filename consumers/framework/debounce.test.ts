@@ -1,11 +1,9 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { headerText, type KafkaRecord, recordHeaders } from '../../core/kafka/index.ts';
 import { waitFor } from '../../core/wait.ts';
-import { type BatchLoop, createBatchLoop } from './batch-loop.ts';
+import type { BatchLoop } from './batch-loop.ts';
 import { DebounceWindow } from './debounce.ts';
-import { createKeyScheduler } from './key-scheduler.ts';
-import { controlledHandlers, fakeSource, record } from './test-fixtures/batch-source.ts';
+import { record, startLoop } from './test-fixtures/batch-source.ts';
 
 const topic = 't';
 const p0 = { topic, partition: 0 };
@@ -79,30 +77,16 @@ afterEach(async () => {
   await Promise.all(loops.splice(0).map((l) => l.stop()));
 });
 
-/** A loop whose `room.status_changed` records are debounced; handlers finished by the test. */
+/** A loop whose `room.status_changed` and `room.occupancy_changed` records are debounced. */
 function setup({ quietMs = 50, maxWaitMs = 1_000, inFlight = 16, drainTimeoutMs = 5_000 } = {}) {
-  const fake = fakeSource();
-  const handlers = controlledHandlers();
-  const loop = createBatchLoop({
-    source: fake.source,
-    scheduler: createKeyScheduler({ limit: inFlight }),
+  return startLoop(loops, {
     inFlight,
-    process: handlers.process,
+    drainTimeoutMs,
     debounce: (r) => {
       const type = headerText(r.headers, 'event-type');
       return type === status || type === occupancy ? { type, quietMs, maxWaitMs } : undefined;
     },
-    drainTimeoutMs,
-    commitIntervalMs: 10,
-    logger: pino({ level: 'silent' }),
   });
-  loops.push(loop);
-  loop.assign([
-    { ...p0, offset: 0n },
-    { ...p1, offset: 0n },
-  ]);
-  loop.start();
-  return { fake, handlers, loop };
 }
 
 const until = (what: string, check: () => boolean) =>

@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import {
   type KafkaRecord,
   type PartitionOffset,
@@ -5,8 +6,9 @@ import {
   recordHeaders,
   type TopicPartition,
 } from '../../../core/kafka/index.ts';
-import type { BatchSource } from '../batch-loop.ts';
+import { type BatchLoop, type BatchLoopDeps, type BatchSource, createBatchLoop } from '../batch-loop.ts';
 import type { Coalesced } from '../handler.ts';
+import { createKeyScheduler } from '../key-scheduler.ts';
 import type { RecordOutcome, RecordSignals } from '../process-record.ts';
 
 /** An in-memory batch source: batches are pushed by the test, commits and pauses recorded. */
@@ -97,4 +99,35 @@ export function controlledHandlers() {
       gate.resolve(outcome);
     },
   };
+}
+
+/** Options of {@link startLoop}: the loop's own, but for what the fixture provides. */
+export type LoopOptions = Partial<Omit<BatchLoopDeps, 'source' | 'scheduler' | 'process' | 'logger'>>;
+
+/**
+ * A started batch loop over a {@link fakeSource} and {@link controlledHandlers}, owning
+ * partitions 0 and 1 of topic `t` from offset 0, committing every 10 ms (defaults: 16 in
+ * flight, 5 s drain). It is pushed to `loops`, for the test's cleanup to stop.
+ */
+export function startLoop(loops: BatchLoop[], o: LoopOptions = {}) {
+  const fake = fakeSource();
+  const handlers = controlledHandlers();
+  const inFlight = o.inFlight ?? 16;
+  const loop = createBatchLoop({
+    drainTimeoutMs: 5_000,
+    commitIntervalMs: 10,
+    ...o,
+    inFlight,
+    source: fake.source,
+    scheduler: createKeyScheduler({ limit: inFlight }),
+    process: handlers.process,
+    logger: pino({ level: 'silent' }),
+  });
+  loops.push(loop);
+  loop.assign([
+    { topic: 't', partition: 0, offset: 0n },
+    { topic: 't', partition: 1, offset: 0n },
+  ]);
+  loop.start();
+  return { fake, handlers, loop };
 }
