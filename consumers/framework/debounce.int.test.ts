@@ -159,6 +159,18 @@ describe('debounced handlers on the real stack', () => {
     for (let i = 1; i < runs.length; i++) expect(runs[i]!.firstSequence).toBe(runs[i - 1]!.sequence + 1);
   }, 180_000);
 
+  it('a graceful stop runs the open window early, before it resolves', async () => {
+    const run = `dg-${randomUUID().slice(0, 8)}`;
+    const { consumer, runs } = await startConsumer(run, 50_000, 55_000);
+    const room = `${run}-stop`;
+    await emit(Array.from({ length: 10 }, () => statusChanged(room)));
+    await waitFor(() => consumer.status().held === 10, { timeoutMs: 60_000, what: '10 held events' });
+    expect(runs).toEqual([]);
+    await consumer.stop();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ room, count: 10, firstSequence: 1, sequence: 10 });
+  }, 180_000);
+
   it('a crash mid-window loses nothing: the run happens after the restart', async () => {
     const run = `dc-${randomUUID().slice(0, 8)}`;
     const group = `test-debounce-${run}`;
