@@ -1,92 +1,11 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KafkaRecord, PartitionOffset, RecordBatch, TopicPartition } from '../../core/kafka/index.ts';
 import { waitFor } from '../../core/wait.ts';
-import { type BatchLoop, type BatchSource, createBatchLoop } from './batch-loop.ts';
-import { createKeyScheduler } from './key-scheduler.ts';
-import type { RecordOutcome, RecordSignals } from './process-record.ts';
+import type { BatchLoop } from './batch-loop.ts';
+import { startLoop } from './test-fixtures/batch-source.ts';
 
 const topic = 't';
 const p0 = { topic, partition: 0 };
 const p1 = { topic, partition: 1 };
-
-/** An in-memory batch source: batches are pushed by the test, commits and pauses recorded. */
-function fakeSource() {
-  const queued: RecordBatch[] = [];
-  const commits: PartitionOffset[][] = [];
-  const paused: TopicPartition[] = [];
-  let wake: (() => void) | undefined;
-  const source: BatchSource = {
-    async poll(signal) {
-      if (queued.length === 0) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 20);
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        });
-      }
-      return queued.splice(0);
-    },
-    async commit(offsets) {
-      commits.push(offsets.map((o) => ({ ...o })));
-    },
-    pause: (ps) => paused.push(...ps),
-  };
-  return {
-    source,
-    commits,
-    paused,
-    push(tp: TopicPartition, records: [offset: number, key: string | null][], nextOffset?: number) {
-      const rs = records.map(([offset, key]) => record(tp, offset, key));
-      const next = nextOffset ?? (records.at(-1)?.[0] ?? 0) + 1;
-      queued.push({ ...tp, records: rs, highWatermark: BigInt(next + 10), nextOffset: BigInt(next) });
-      wake?.();
-    },
-    /** The offsets committed for a partition, in order. */
-    committedOf: (tp: TopicPartition) =>
-      commits.flatMap((c) => c.filter((o) => o.partition === tp.partition).map((o) => o.offset)),
-  };
-}
-
-function record(tp: TopicPartition, offset: number, key: string | null): KafkaRecord {
-  return {
-    ...tp,
-    offset: BigInt(offset),
-    key: key === null ? null : Buffer.from(key),
-    value: null,
-    headers: new Map(),
-    timestamp: 0,
-  };
-}
-
-/** Handlers the test finishes by hand: `finish('0/3')` ends the handler of partition 0, offset 3. */
-function controlledHandlers() {
-  const started: string[] = [];
-  const finished: string[] = [];
-  const gates = new Map<string, { resolve: (o: RecordOutcome) => void; signals: RecordSignals }>();
-  const id = (r: KafkaRecord) => `${r.partition}/${r.offset}`;
-  return {
-    started,
-    finished,
-    signalsOf: (rid: string) => gates.get(rid)?.signals,
-    process(r: KafkaRecord, signals: RecordSignals): Promise<RecordOutcome> {
-      started.push(id(r));
-      return new Promise<RecordOutcome>((resolve) => {
-        gates.set(id(r), { resolve, signals });
-        // A handler told to give up is abandoned (its record is not finished).
-        signals.abort.addEventListener('abort', () => resolve('abandoned'), { once: true });
-      }).then((o) => {
-        if (o !== 'abandoned') finished.push(id(r));
-        return o;
-      });
-    },
-    finish(rid: string) {
-      const gate = gates.get(rid);
-      if (!gate) throw new Error(`${rid} has not started`);
-      gate.resolve('processed');
-    },
-  };
-}
 
 const loops: BatchLoop[] = [];
 afterEach(async () => {
@@ -96,26 +15,8 @@ afterEach(async () => {
 function setup(
   o: { drainTimeoutMs?: number; stopAt?: bigint; inFlight?: number; ordering?: 'key' | 'none' } = {},
 ) {
-  const fake = fakeSource();
-  const handlers = controlledHandlers();
-  const loop = createBatchLoop({
-    source: fake.source,
-    scheduler: createKeyScheduler({ limit: o.inFlight ?? 16 }),
-    inFlight: o.inFlight ?? 16,
-    process: handlers.process,
-    drainTimeoutMs: o.drainTimeoutMs ?? 5_000,
-    commitIntervalMs: 10,
-    ...(o.ordering ? { ordering: o.ordering } : {}),
-    logger: pino({ level: 'silent' }),
-    ...(o.stopAt === undefined ? {} : { stopAt: () => o.stopAt }),
-  });
-  loops.push(loop);
-  loop.assign([
-    { ...p0, offset: 0n },
-    { ...p1, offset: 0n },
-  ]);
-  loop.start();
-  return { fake, handlers, loop };
+  const { stopAt, ...rest } = o;
+  return startLoop(loops, { ...rest, ...(stopAt === undefined ? {} : { stopAt: () => stopAt }) });
 }
 
 const until = (what: string, check: () => boolean) =>

@@ -7,8 +7,11 @@ import {
   type RecordBatch,
   type TopicPartition,
 } from '../../core/kafka/index.ts';
-import type { KeyScheduler, ScheduledJob } from './key-scheduler.ts';
-import { createOffsetTracker, type OffsetTracker } from './offset-tracker.ts';
+import { markUnfinished, type Owned, RecordJob, WindowJob } from './batch-jobs.ts';
+import { type DebounceRule, DebounceWindow } from './debounce.ts';
+import type { Coalesced } from './handler.ts';
+import type { KeyScheduler } from './key-scheduler.ts';
+import { createOffsetTracker } from './offset-tracker.ts';
 import type { RecordOutcome, RecordSignals } from './process-record.ts';
 
 /**
@@ -37,8 +40,17 @@ export interface BatchLoopDeps {
   inFlight: number;
   /** `key` (default): serial per key; `none`: every record runs as soon as there is room. */
   ordering?: 'key' | 'none';
-  /** Processes one record (never throws): the consumer core's record processor. */
-  process(record: KafkaRecord, signals: RecordSignals): Promise<RecordOutcome>;
+  /**
+   * Processes one record (never throws): the consumer core's record processor. `coalesced`:
+   * the record is the last of a debounce window and its run stands for those events.
+   */
+  process(record: KafkaRecord, signals: RecordSignals, coalesced?: Coalesced): Promise<RecordOutcome>;
+  /**
+   * The debounce of a keyed record's event type, if its handler has one: such records are held
+   * per key in a window and run once, with the last (see {@link DebounceWindow}). Dead-letter
+   * replays pass none: they never hold a record.
+   */
+  debounce?: (record: KafkaRecord) => DebounceRule | undefined;
   /** How long a revocation waits for a partition's in-flight handlers before abandoning them. */
   drainTimeoutMs: number;
   /** How often the moved low watermarks are committed, all in one request (default 100 ms). */
@@ -51,68 +63,6 @@ export interface BatchLoopDeps {
   logger: Logger;
   onBatch?(batch: RecordBatch): void;
   onCommitted?(offsets: readonly CommittedOffset[]): void;
-}
-
-interface Owned extends TopicPartition {
-  tracker: OffsetTracker;
-  /** The last committed offset (at first, the position the partition was assigned at). */
-  committed: bigint;
-  /** The offset after the last record handed out (or skipped over by a batch's end). */
-  handedUpTo: bigint;
-  highWatermark: bigint;
-  /** Tasks handed to the scheduler and not settled. */
-  active: number;
-  /** Called (and cleared) when `active` drops to 0. */
-  idle: (() => void)[];
-  /** Revocation began: no handler starts any more. */
-  revoking: boolean;
-  /** Revoked or lost: nothing of it is committed any more. */
-  gone: boolean;
-  /** Reached `stopAt`. */
-  stopped: boolean;
-  /** Stops retries (draining); `abort` is the handlers' signal, fired past the drain deadline. */
-  stop: AbortController;
-  abort: AbortController;
-  /** The two signals above, as the record processor takes them. */
-  signals: RecordSignals;
-}
-
-const notStarted = Promise.resolve(undefined);
-
-/**
- * One record's turn in the key scheduler: one object per record, methods on the prototype (at
- * tens of thousands of records a second, a closure chain per record is a visible share of a
- * no-op handler's cost, mostly in the garbage collector).
- */
-class RecordJob implements ScheduledJob {
-  readonly key: string;
-  readonly #record: KafkaRecord;
-  readonly #p: Owned;
-  readonly #process: BatchLoopDeps['process'];
-  readonly #done: (p: Owned, record: KafkaRecord, ok: boolean, outcome: unknown) => void;
-
-  constructor(
-    key: string,
-    record: KafkaRecord,
-    p: Owned,
-    process: BatchLoopDeps['process'],
-    done: (p: Owned, record: KafkaRecord, ok: boolean, outcome: unknown) => void,
-  ) {
-    this.key = key;
-    this.#record = record;
-    this.#p = p;
-    this.#process = process;
-    this.#done = done;
-  }
-
-  run(): Promise<RecordOutcome | undefined> {
-    // Revoked while it waited: it never starts, and its offset stays uncommitted.
-    return this.#p.revoking || this.#p.gone ? notStarted : this.#process(this.#record, this.#p.signals);
-  }
-
-  settled(ok: boolean, outcome: unknown): void {
-    this.#done(this.#p, this.#record, ok, outcome);
-  }
 }
 
 /**
@@ -136,16 +86,67 @@ export function createBatchLoop(deps: BatchLoopDeps) {
   let wake: (() => void) | undefined;
   polling.signal.addEventListener('abort', () => wake?.(), { once: true });
 
-  const settled = (p: Owned, record: KafkaRecord, ok: boolean, outcome: unknown) => {
+  const settled = (p: Owned, key: string, offset: bigint, ok: boolean, outcome: unknown) => {
     if (!ok) {
-      logger.error(
-        { err: outcome, topic: p.topic, partition: p.partition, offset: record.offset },
-        'bug: task failed',
-      );
-    } else if (outcome !== 'abandoned' && outcome !== undefined && !p.gone) p.tracker.complete(record.offset);
+      logger.error({ err: outcome, topic: p.topic, partition: p.partition, offset }, 'bug: task failed');
+    }
+    if (ok && outcome !== 'abandoned' && outcome !== undefined) {
+      if (!p.gone) p.tracker.complete(offset);
+    } else if (p.revoking) markUnfinished(p, key);
     if (--p.active === 0 && p.idle.length > 0) for (const done of p.idle.splice(0)) done();
     wake?.();
   };
+
+  // Every event the window held finishes with its run, or none does (a crash, an abandoned
+  // run: all of them are redelivered, and a new window forms).
+  const windowSettled = (p: Owned, w: DebounceWindow, ok: boolean, outcome: unknown) => {
+    if (!ok)
+      logger.error(
+        { err: outcome, topic: p.topic, partition: p.partition, offset: w.last.offset },
+        'bug: task failed',
+      );
+    if (ok && outcome !== 'abandoned' && outcome !== undefined) {
+      if (!p.gone) for (const offset of w.offsets) p.tracker.complete(offset);
+    } else if (p.revoking) markUnfinished(p, w.key);
+    if (--p.active === 0 && p.idle.length > 0) for (const done of p.idle.splice(0)) done();
+    wake?.();
+  };
+
+  /** Closes an open window: its run is scheduled behind the key's earlier events. */
+  function closeWindow(p: Owned, w: DebounceWindow): void {
+    if (p.windows.get(w.key) !== w) return;
+    w.cancel();
+    p.windows.delete(w.key);
+    scheduler.enqueue(new WindowJob(w, p, deps.process, windowSettled));
+  }
+
+  /**
+   * Holds a keyed record in its key's window when its type is debounced (true: nothing more to
+   * do). A record of another type of a key with an open window closes that window first: the
+   * window's run comes before it, in the key's order.
+   */
+  function coalesce(
+    p: Owned,
+    record: KafkaRecord,
+    debounce: NonNullable<BatchLoopDeps['debounce']>,
+  ): boolean {
+    if (record.key === null) return false;
+    const rule = debounce(record);
+    if (rule === undefined && p.windows.size === 0) return false;
+    const key = `${p.topic}\u0000=${record.key.toString()}`;
+    const open = p.windows.get(key);
+    if (open !== undefined) {
+      if (rule !== undefined && open.type === rule.type) {
+        open.add(record);
+        return true;
+      }
+      closeWindow(p, open);
+    }
+    if (rule === undefined) return false;
+    p.active++;
+    p.windows.set(key, new DebounceWindow(key, rule, record, (w) => closeWindow(p, w)));
+    return true;
+  }
 
   const position = (p: Owned) => (p.tracker.pending() === 0 ? p.handedUpTo : p.tracker.watermark()!);
 
@@ -164,6 +165,7 @@ export function createBatchLoop(deps: BatchLoopDeps) {
       }
       p.tracker.add(record.offset);
       p.handedUpTo = record.offset + 1n;
+      if (deps.debounce !== undefined && coalesce(p, record, deps.debounce)) continue;
       // Null keys have no order of their own: keep them in partition order. Without key order,
       // each record is a key of its own.
       const key =
@@ -265,6 +267,8 @@ export function createBatchLoop(deps: BatchLoopDeps) {
           stop,
           abort,
           signals: { stop: stop.signal, abort: abort.signal },
+          windows: new Map(),
+          unfinished: undefined,
         });
       }
     },
@@ -273,6 +277,11 @@ export function createBatchLoop(deps: BatchLoopDeps) {
      * Partitions being taken away: no handler starts on them any more, running ones get up to
      * `drainTimeoutMs` (then their signal fires and they are abandoned), the low watermark is
      * committed, and the partitions are forgotten — all before this resolves.
+     *
+     * Open debounce windows run now, early, within the same drain (one attempt: `stop` has
+     * fired), unless an earlier event of their key was left unfinished: held, each would keep
+     * the commit below its first event, and the next owner would redeliver every event of the
+     * partition after it. A run that does not finish is redelivered, window and all.
      */
     async revoke(partitions: readonly TopicPartition[]): Promise<void> {
       const ps = partitions.flatMap((tp) => owned.get(partitionKey(tp)) ?? []);
@@ -280,6 +289,7 @@ export function createBatchLoop(deps: BatchLoopDeps) {
         p.revoking = true;
         p.stop.abort();
       }
+      for (const p of ps) for (const w of [...p.windows.values()]) closeWindow(p, w);
       const busy = ps.filter((p) => p.active > 0);
       if (busy.length > 0) {
         const deadline = new AbortController();
@@ -309,6 +319,10 @@ export function createBatchLoop(deps: BatchLoopDeps) {
         p.gone = true;
         p.stop.abort();
         p.abort.abort();
+        // Held events are dropped uncommitted: the partition's next owner redelivers them.
+        for (const w of p.windows.values()) w.cancel();
+        p.active -= p.windows.size;
+        p.windows.clear();
         forget(p);
       }
     },
@@ -336,6 +350,13 @@ export function createBatchLoop(deps: BatchLoopDeps) {
 
     /** The partitions owned (revoking ones included, until revoked). */
     owned: (): TopicPartition[] => [...owned.values()].map(({ topic, partition }) => ({ topic, partition })),
+
+    /** Events held in open debounce windows (not in flight: no handler runs for them yet). */
+    held(): number {
+      let n = 0;
+      for (const p of owned.values()) for (const w of p.windows.values()) n += w.count;
+      return n;
+    },
 
     /** The committed position of each owned partition. */
     committed: (): PartitionOffset[] =>

@@ -5,7 +5,8 @@ import type { SchemaRegistry } from '../../core/schema-registry.ts';
 import { createEventDecoder, type EventDecoder } from '../decoder.ts';
 import { type BlockedKeyStore, memoryBlockedKeyStore } from './blocked-keys.ts';
 import { createDeadLetterQueue, type DeadLetterQueue } from './dead-letter.ts';
-import type { Handlers } from './handler.ts';
+import type { DebounceRule } from './debounce.ts';
+import type { Coalesced, Handlers } from './handler.ts';
 import { type ConsumerInstrumentation, createInstrumentation } from './instrumentation.ts';
 import { createKeyScheduler, type KeyScheduler } from './key-scheduler.ts';
 import { type ConsumerMetrics, createConsumerMetrics } from './metrics.ts';
@@ -54,8 +55,13 @@ export interface ConsumerCore {
   deadLetters: DeadLetterQueue;
   /** The dependency outages its events are waiting out. */
   outages: OutageTracker;
-  /** Processes one record (never throws), counted in the in-flight gauge. */
-  process(record: KafkaRecord, signals: RecordSignals): Promise<RecordOutcome>;
+  /**
+   * Processes one record (never throws), counted in the in-flight gauge; `coalesced`: the last
+   * record of a debounce window, standing for its events.
+   */
+  process(record: KafkaRecord, signals: RecordSignals, coalesced?: Coalesced): Promise<RecordOutcome>;
+  /** The debounce of a record's event type (live groups only: a replay never debounces); undefined when no handler has one. */
+  debounce: ((record: KafkaRecord) => DebounceRule | undefined) | undefined;
   /** Records processed so far (whatever their outcome): progress, read by the liveness check. */
   finished(): number;
 }
@@ -108,11 +114,12 @@ export function createConsumerCore(o: CoreOptions, logContext: Record<string, st
     processor,
     deadLetters,
     outages,
-    process(record, signals) {
+    process(record, signals, coalesced) {
       inFlight.inc();
       // The processor never throws (or rejects): every failure is an outcome.
-      return processor.process(record, signals).then(settle);
+      return processor.process(record, signals, coalesced).then(settle);
     },
+    debounce: processor.debounces ? processor.debounceOf : undefined,
     finished: () => finished,
   };
 }

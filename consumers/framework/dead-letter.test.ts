@@ -39,6 +39,23 @@ describe('dead letters', () => {
     });
   });
 
+  it('of a debounced run name how many events its (last) event stood for, and the first one', () => {
+    const at = new Date(0);
+    const m = deadLetterMessage(record(), 'g', {
+      reason: 'retries-exhausted',
+      error: new Error('reindex failed'),
+      attempts: 5,
+      firstAttemptAt: at,
+      lastAttemptAt: at,
+      coalesced: { count: 37, firstOffset: 6n },
+    });
+    expect(text(m.headers)).toMatchObject({
+      [h.originalOffset]: '42',
+      [h.coalescedCount]: '37',
+      [h.coalescedFirstOffset]: '6',
+    });
+  });
+
   it('describe errors that are not Error objects, and cut long messages', () => {
     const r = record({ key: null, value: null, headers: new Map() });
     const at = new Date(0);

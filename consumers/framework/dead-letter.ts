@@ -31,6 +31,9 @@ export const deadLetterHeaders = {
   lastAttemptAt: 'dlq-last-attempt-at',
   /** With reason `blocked`: the offset of the earlier dead letter that blocks this key. */
   blockedBy: 'dlq-blocked-by-offset',
+  /** A debounced run's dead letter: the events its (last) event stood for, the first's offset. */
+  coalescedCount: 'dlq-coalesced-count',
+  coalescedFirstOffset: 'dlq-coalesced-first-offset',
 } as const;
 
 /** Why a record was dead-lettered. */
@@ -45,6 +48,8 @@ export interface DeadLetterFailure {
   lastAttemptAt: Date;
   /** With reason `blocked`: the offset of the event whose dead letter blocks the key. */
   blockedBy?: bigint;
+  /** A debounced run that stood for several events (the record is the last of them). */
+  coalesced?: { count: number; firstOffset: bigint };
 }
 
 const maxMessageChars = 2_000;
@@ -85,6 +90,10 @@ export function deadLetterMessage(
   if (typeof code === 'string' || typeof code === 'number')
     headers[deadLetterHeaders.errorCode] = String(code);
   if (failure.blockedBy !== undefined) headers[deadLetterHeaders.blockedBy] = failure.blockedBy.toString();
+  if (failure.coalesced !== undefined) {
+    headers[deadLetterHeaders.coalescedCount] = String(failure.coalesced.count);
+    headers[deadLetterHeaders.coalescedFirstOffset] = failure.coalesced.firstOffset.toString();
+  }
   return { key: record.key, value: record.value, headers };
 }
 

@@ -3,7 +3,7 @@ import { type ConfigError, ErrorCode, isOutstreamError } from '../../core/errors
 import type { KafkaClient } from '../../core/kafka/index.ts';
 import type { BookingConfirmed, EventOf, KafkaCoordinates, RoomStatusChanged } from '../../schemas/index.ts';
 import { type ConsumerOptions, defineConsumer } from './define-consumer.ts';
-import { ack, type HandlerContext, type HandlerResult, skip } from './handler.ts';
+import { ack, type Coalesced, type HandlerContext, type HandlerResult, skip } from './handler.ts';
 
 // Nothing here connects: defineConsumer only validates and wires; start() would connect.
 const fail = () => {
@@ -53,6 +53,43 @@ describe('defineConsumer types', () => {
     });
   });
 
+  it('gives a debounced handler its event and what the run stands for', () => {
+    defineConsumer({
+      ...base,
+      group: 'typed',
+      handlers: {
+        'room.status_changed': {
+          debounce: { quietMs: 500, maxWaitMs: 5_000 },
+          handle: async (e, ctx) => {
+            expectTypeOf(e).toEqualTypeOf<EventOf<'room.status_changed'>>();
+            expectTypeOf(ctx.coalesced).toEqualTypeOf<Coalesced>();
+            expectTypeOf(ctx.coalesced.count).toBeNumber();
+            expectTypeOf(ctx.coalesced.firstOffset).toEqualTypeOf<bigint>();
+            expectTypeOf(ctx.signal).toEqualTypeOf<AbortSignal>();
+            return ctx.coalesced.count > 1 ? ack : skip('alone');
+          },
+        },
+        'booking.confirmed': async (_e, ctx) => {
+          // @ts-expect-error a plain handler's run stands for its own event only
+          void ctx.coalesced;
+        },
+      },
+    });
+    defineConsumer({
+      ...base,
+      group: 'typed',
+      handlers: {
+        'room.status_changed': {
+          debounce: { quietMs: 500, maxWaitMs: 5_000 },
+          handle: async (e) => {
+            // @ts-expect-error RoomStatusChanged has no `bookingId` field
+            void e.payload.bookingId;
+          },
+        },
+      },
+    });
+  });
+
   it('does not compile a handler for an unknown event type, or a wrong payload use', () => {
     expect(() =>
       defineConsumer({
@@ -91,6 +128,38 @@ describe('defineConsumer types', () => {
 });
 
 describe('defineConsumer validation', () => {
+  it('names every bad debounce option, and a maximum wait the liveness check would call a stall', () => {
+    const handle = async () => {};
+    const e = configError({
+      ...base,
+      group: 'g',
+      stallTimeoutMs: 30_000,
+      handlers: {
+        'room.status_changed': { handle, debounce: { quietMs: 0, maxWaitMs: 10 } },
+        'room.occupancy_changed': { handle, debounce: { quietMs: 2_000, maxWaitMs: 1_000 } },
+        'booking.created': { handle: 'x', debounce: { quietMs: 10, maxWaitMs: 30_000 }, every: 1 },
+        'booking.confirmed': { handle },
+        'user.registered': { handle, debounce: { quietMs: 1, maxWaitMs: 1e12 } },
+      },
+    });
+    expect(e.issues).toEqual([
+      'defineConsumer handlers.room.status_changed.debounce.quietMs: must be an integer from 1 to 3600000, got 0',
+      'defineConsumer handlers.room.occupancy_changed.debounce.maxWaitMs: must be at least quietMs (2000), got 1000',
+      'defineConsumer handlers.booking.created.every: not a handler option (handle, debounce)',
+      'defineConsumer handlers.booking.created.handle: must be a function, got "x"',
+      'defineConsumer handlers.booking.confirmed.debounce: must be an object { quietMs, maxWaitMs }, got undefined',
+      'defineConsumer handlers.user.registered.debounce.maxWaitMs: must be an integer from 1 to 3600000, got 1000000000000',
+      'defineConsumer handlers.booking.created.debounce.maxWaitMs: must be shorter than stallTimeoutMs (30000), got 30000',
+    ]);
+    // With the liveness check off, any maximum wait goes.
+    defineConsumer({
+      ...base,
+      group: 'g',
+      stallTimeoutMs: 0,
+      handlers: { 'room.status_changed': { handle, debounce: { quietMs: 1_000, maxWaitMs: 300_000 } } },
+    });
+  });
+
   it('names every bad option at once', () => {
     const e = configError({
       group: 'has space',
@@ -104,7 +173,7 @@ describe('defineConsumer validation', () => {
     });
     expect(e.issues).toEqual([
       expect.stringMatching(/^defineConsumer group: must be letters.*got "has space"/),
-      'defineConsumer handlers.booking.created: must be a function, got "not a function"',
+      'defineConsumer handlers.booking.created: must be a function or { handle, debounce }, got "not a function"',
       expect.stringMatching(/handlers.nope.nope: not an event type/),
       'defineConsumer kafka: must be a Kafka client (createKafka from core/kafka), got an object',
       'defineConsumer registry: must be a schema registry client, got an object',

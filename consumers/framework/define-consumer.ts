@@ -16,6 +16,8 @@ export interface ConsumerStatus {
   assignment: Record<string, number[]>;
   /** Events being handled or waiting for their key. */
   inFlight: number;
+  /** Events held in open debounce windows, waiting for their key to be quiet (not in flight). */
+  held: number;
   lastBatchAt: Date | undefined;
   /**
    * What the consumer is waiting out, in words, if anything: a broker or coordinator its member

@@ -8,6 +8,7 @@ const base: ConsumerStatus = {
   state: 'running',
   assignment: { 'events.booking': [0, 1] },
   inFlight: 0,
+  held: 0,
   lastBatchAt: undefined,
   degraded: undefined,
   dependencies: [],

@@ -13,7 +13,17 @@ export type { Consumer, ConsumerStatus } from './define-consumer.ts';
 export { defineConsumer } from './define-consumer.ts';
 export { unavailableDependency } from './dependency.ts';
 export { commitGroupOffsets, resetGroupToEnd } from './group-offsets.ts';
-export type { Handler, HandlerContext, HandlerResult, Handlers } from './handler.ts';
+export type {
+  Coalesced,
+  DebouncedContext,
+  DebouncedHandler,
+  DebounceOptions,
+  Handler,
+  HandlerContext,
+  HandlerDefinition,
+  HandlerResult,
+  Handlers,
+} from './handler.ts';
 export { ack, skip } from './handler.ts';
 export { createHealthApp, serveHealth } from './health.ts';
 export type { IdempotencyTx, OnceResult, RedisIdempotency, RedisIdempotencyOptions } from './idempotency.ts';

@@ -17,6 +17,7 @@ export const metricNames = {
   dependencyWaiting: 'outstream_consumer_dependency_waiting_events',
   dependencyOutageSeconds: 'outstream_consumer_dependency_outage_seconds_total',
   stalled: 'outstream_consumer_stalled',
+  coalesced: 'outstream_consumer_events_coalesced_total',
 } as const;
 
 /** The metric objects of one consumer. */
@@ -36,6 +37,7 @@ export interface ConsumerMetrics {
   dependencyWaiting: Gauge<'group' | 'dependency'>;
   dependencyOutageSeconds: Counter<'group' | 'dependency'>;
   stalled: Gauge<'group'>;
+  coalesced: Counter<'group' | 'topic' | 'event_type'>;
 }
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -200,6 +202,16 @@ export function createConsumerMetrics(registry: Registry): ConsumerMetrics {
           name: metricNames.stalled,
           help: 'Whether the consumer has work (lag or events in flight) and made no progress for stallTimeoutMs (1), or not (0).',
           labelNames: ['group'],
+          registers,
+        }),
+    ),
+    coalesced: get(
+      metricNames.coalesced,
+      () =>
+        new Counter({
+          name: metricNames.coalesced,
+          help: 'Events of debounced handlers folded into the run of a later event of their key (not handled on their own).',
+          labelNames: ['group', 'topic', 'event_type'],
           registers,
         }),
     ),

@@ -70,3 +70,27 @@ export const outageRetry = z
     const given = Object.entries(r ?? {}).filter(([, v]) => v !== undefined);
     return { ...defaultOutagePolicy, ...Object.fromEntries(given) };
   });
+
+const hour = 3_600_000;
+
+/**
+ * The `debounce` option of a handler definition: `quietMs` and `maxWaitMs`, both required
+ * (a bound that is not written down is a bound nobody checked), `quietMs ≤ maxWaitMs`.
+ */
+export const debounce = z
+  .object(
+    {
+      quietMs: int(1, hour),
+      maxWaitMs: int(1, hour),
+    },
+    must('an object { quietMs, maxWaitMs }'),
+  )
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.quietMs > d.maxWaitMs)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be at least quietMs (${d.quietMs}), got ${d.maxWaitMs}`,
+        path: ['maxWaitMs'],
+      });
+  });

@@ -8,7 +8,7 @@ import { topics as allTopics, isEventType, type Topic } from '../../schemas/inde
 import type { EventDecoder } from '../decoder.ts';
 import type { BlockedKeyStore } from './blocked-keys.ts';
 import type { Handlers } from './handler.ts';
-import { describe, hasFunctions, int, must, outageRetry, retry } from './option-schemas.ts';
+import { debounce, describe, hasFunctions, int, must, outageRetry, retry } from './option-schemas.ts';
 
 const day = 86_400_000;
 
@@ -34,10 +34,41 @@ const handlers = z.custom<Handlers>().superRefine((h, ctx) => {
         message: 'not an event type of the catalogue (schemas/catalogue.ts)',
         path: [type],
       });
+    else if (typeof handler === 'object' && handler !== null) definitionIssues(type, handler, ctx);
     else if (typeof handler !== 'function')
-      ctx.addIssue({ code: 'custom', message: `must be a function, got ${describe(handler)}`, path: [type] });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a function or { handle, debounce }, got ${describe(handler)}`,
+        path: [type],
+      });
   }
 });
+
+/** The issues of a handler definition (`{ handle, debounce }`). */
+function definitionIssues(type: string, definition: object, ctx: z.RefinementCtx): void {
+  const { handle, debounce: options, ...rest } = definition as Record<string, unknown>;
+  for (const name of Object.keys(rest))
+    ctx.addIssue({ code: 'custom', message: 'not a handler option (handle, debounce)', path: [type, name] });
+  if (typeof handle !== 'function')
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a function, got ${describe(handle)}`,
+      path: [type, 'handle'],
+    });
+  const parsed = debounce.safeParse(options);
+  if (!parsed.success)
+    for (const i of parsed.error.issues)
+      ctx.addIssue({ code: 'custom', message: i.message, path: [type, 'debounce', ...i.path] });
+}
+
+/** Each debounced handler's valid `maxWaitMs`, by event type (invalid ones are reported already). */
+function debounceWaits(h: Handlers | undefined): [string, number][] {
+  if (typeof h !== 'object' || h === null) return [];
+  return Object.entries(h).flatMap(([type, d]) => {
+    const parsed = typeof d === 'object' ? debounce.safeParse(d.debounce) : undefined;
+    return parsed?.success ? [[type, parsed.data.maxWaitMs] as [string, number]] : [];
+  });
+}
 
 const retention = `milliseconds ≥ ${minRetentionMs} (1 hour), or -1 (forever)`;
 
@@ -211,6 +242,15 @@ function crossFieldRules(o: Partial<Fields>, ctx: z.RefinementCtx): void {
   shorter('drainTimeoutMs', 'rebalanceTimeoutMs');
   // A drain is no progress: a consumer must not be called stalled while it drains.
   if (o.stallTimeoutMs !== 0) shorter('drainTimeoutMs', 'stallTimeoutMs');
+  // A held window is no progress either: it must run before the consumer is called stalled.
+  if (o.stallTimeoutMs !== undefined && o.stallTimeoutMs !== 0)
+    for (const [type, wait] of debounceWaits(o.handlers))
+      if (wait >= o.stallTimeoutMs)
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be shorter than stallTimeoutMs (${o.stallTimeoutMs}), got ${wait}`,
+          path: ['handlers', type, 'debounce', 'maxWaitMs'],
+        });
 }
 
 /** The one schema of `defineConsumer`'s options: validation, cross-field rules and defaults. */

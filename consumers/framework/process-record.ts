@@ -8,8 +8,9 @@ import type { EventDecoder } from '../decoder.ts';
 import { createBlockedKeyView } from './blocked-key-view.ts';
 import type { BlockedKeyStore } from './blocked-keys.ts';
 import type { DeadLetterFailure, DeadLetterQueue } from './dead-letter.ts';
+import { alone, type DebounceRule } from './debounce.ts';
 import { unavailableDependency } from './dependency.ts';
-import type { Handler, HandlerResult, Handlers } from './handler.ts';
+import type { Coalesced, DebouncedHandler, Handler, HandlerResult, Handlers } from './handler.ts';
 import type { ConsumerInstrumentation, RecordRef } from './instrumentation.ts';
 import type { ConsumerMetrics } from './metrics.ts';
 import type { OutageTracker } from './outages.ts';
@@ -59,6 +60,9 @@ export interface RecordSignals {
   abort: AbortSignal;
 }
 
+/** A handler as the processor holds it: a bare function or a debounced definition, one shape. */
+type ProcessedHandler = { handle: Handler<EventType> | DebouncedHandler<EventType>; debounce?: DebounceRule };
+
 /**
  * Processes one record end to end: unhandled types are skipped without decoding; the
  * payload is decoded (a registry outage is waited out, poison is dead-lettered); the
@@ -66,7 +70,16 @@ export interface RecordSignals {
  * is waited out without limit; failures of the event go to the dead-letter topic. Never throws.
  */
 export function createRecordProcessor(deps: RecordProcessorDeps) {
-  const { group, handlers, decoder, metrics, events, logger, deadLetters, outages } = deps;
+  const { group, decoder, metrics, events, logger, deadLetters, outages } = deps;
+  // A bare function or a definition with options: one shape here, built once.
+  const handlers = new Map<string, ProcessedHandler>();
+  for (const [type, h] of Object.entries(deps.handlers))
+    if (typeof h === 'function') handlers.set(type, { handle: h as Handler<EventType> });
+    else if (h)
+      handlers.set(type, {
+        handle: h.handle as DebouncedHandler<EventType>,
+        debounce: { type, ...h.debounce },
+      });
   const blockMode = deps.orderingOnFailure === 'block-key';
   const tracer = deps.tracer ?? consumerTracer();
   // prom-client hashes a label object on every call: the per-event metrics of each (topic,
@@ -109,7 +122,11 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     eventId: string | undefined,
     signals: RecordSignals,
     span: Span,
+    coalesced: Coalesced | undefined,
   ): Promise<RecordOutcome> {
+    // The dead letter of a coalesced run is its last event, saying how many it stood for.
+    if (coalesced !== undefined && coalesced.count > 1)
+      failure.coalesced = { count: coalesced.count, firstOffset: coalesced.firstOffset };
     const topic = await deadLetters.send(record, failure, signals.stop);
     if (topic === undefined) return 'abandoned';
     recordDeadLetter(span, { ...failure, deadLetterTopic: topic });
@@ -167,7 +184,11 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     onOutageEnd: (dependency: string, recovered: boolean) => outages.end(dependency, recovered),
   };
 
-  async function processRecord(record: KafkaRecord, signals: RecordSignals): Promise<RecordOutcome> {
+  async function processRecord(
+    record: KafkaRecord,
+    signals: RecordSignals,
+    coalesced?: Coalesced,
+  ): Promise<RecordOutcome> {
     // Built when something needs it (a skip, a dead letter, a listener, a log line): the key's
     // text is not free, and most records need none of them.
     let refMemo: RecordRef | undefined;
@@ -182,10 +203,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     // A type this build does not know (a newer producer) or does not handle: skipped, counted,
     // never decoded. Unknown types share one label value, so garbage cannot explode the metric.
     const known = type !== undefined && isEventType(type);
-    const handler =
-      known && Object.hasOwn(handlers, type)
-        ? (handlers as Record<string, Handler<EventType>>)[type]
-        : undefined;
+    const handler = known ? handlers.get(type) : undefined;
     if (type !== undefined && handler === undefined) {
       metrics.skipped.inc({
         group,
@@ -200,7 +218,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     const span = startProcessSpan(tracer, group, record, deps.replayedFrom);
     const done = { outcome: 'abandoned' as RecordOutcome, attempts: undefined as number | undefined };
     try {
-      done.outcome = await handleRecord(record, handler, refOf, signals, span, done);
+      done.outcome = await handleRecord(record, handler, refOf, signals, span, done, coalesced);
       return done.outcome;
     } finally {
       endProcessSpan(span, done.outcome, done.attempts);
@@ -209,11 +227,12 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
 
   async function handleRecord(
     record: KafkaRecord,
-    handler: Handler<EventType> | undefined,
+    handler: ProcessedHandler | undefined,
     refOf: () => RecordRef,
     signals: RecordSignals,
     span: Span,
     done: { attempts: number | undefined },
+    coalesced: Coalesced | undefined,
   ): Promise<RecordOutcome> {
     const blockedBy = blockMode ? await blocked.blockedBy(refOf()) : undefined;
     if (blockedBy !== undefined) {
@@ -228,7 +247,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         lastAttemptAt: now,
         blockedBy,
       };
-      return deadLetter(record, ref, failure as DeadLetterFailure, undefined, signals, span);
+      return deadLetter(record, ref, failure as DeadLetterFailure, undefined, signals, span, coalesced);
     }
     const decoded = await decode(record, signals);
     if ('abandoned' in decoded) return 'abandoned';
@@ -249,6 +268,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         headerText(record.headers, envelopeHeaders.eventId),
         signals,
         span,
+        coalesced,
       );
     }
     const event: AnyEvent = decoded.event;
@@ -268,22 +288,28 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
     const m = metricsOf(record.topic, event.type);
     m.commitToHandle.observe(Math.max(0, Date.now() - event.occurredAt.getTime()) / 1000);
     const startedAt = performance.now();
+    // A debounced handler is told what its run stands for (itself alone, when no window held it).
+    const stands =
+      handler!.debounce === undefined ? undefined : (coalesced ?? alone(record.offset, event.sequence));
+    if (stands !== undefined && stands.count > 1)
+      metrics.coalesced.inc({ group, topic: record.topic, event_type: event.type }, stands.count - 1);
     // The handler runs with its span active: what it emits (or any instrumented call) joins the trace.
     const active = trace.setSpan(ROOT_CONTEXT, span);
     const outcome = await withRetry(
       async (attempt) => {
         const end = m.handlerDuration.startTimer();
         try {
-          return await context.with(active, () =>
-            handler!(event as never, {
-              group,
-              attempt,
-              signal: signals.abort,
-              get logger() {
-                return log();
-              },
-            }),
-          );
+          const handlerContext = {
+            group,
+            attempt,
+            signal: signals.abort,
+            get logger() {
+              return log();
+            },
+          };
+          if (stands !== undefined)
+            Object.defineProperty(handlerContext, 'coalesced', { value: stands, enumerable: true });
+          return await context.with(active, () => handler!.handle(event as never, handlerContext as never));
         } finally {
           end();
         }
@@ -329,11 +355,18 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       firstAttemptAt: outcome.firstAttemptAt,
       lastAttemptAt: outcome.lastAttemptAt,
     };
-    return deadLetter(record, refOf(), failure, event.id, signals, span);
+    return deadLetter(record, refOf(), failure, event.id, signals, span, stands);
   }
 
   return {
     process: processRecord,
+    /** The debounce of a record's event type, from its header (never decoded); undefined: none. */
+    debounceOf(record: KafkaRecord): DebounceRule | undefined {
+      const type = headerText(record.headers, envelopeHeaders.eventType);
+      return type === undefined ? undefined : handlers.get(type)?.debounce;
+    },
+    /** True when some handler is debounced (else the loop need not ask per record). */
+    debounces: [...handlers.values()].some((h) => h.debounce !== undefined),
     /** Loads the group's blocked keys anew (on every join); records wait for it. */
     reloadBlocked(): void {
       if (blockMode) blocked.reload();

@@ -72,6 +72,7 @@ export function createRunner(deps: RunnerDeps) {
       inFlight: deps.inFlight,
       ordering: deps.ordering,
       process: core.process,
+      ...(core.debounce ? { debounce: core.debounce } : {}),
       drainTimeoutMs: deps.drainTimeoutMs,
       logger,
       onBatch(batch) {
@@ -214,6 +215,7 @@ export function createRunner(deps: RunnerDeps) {
         state,
         assignment: partitionsByTopic(loop?.owned() ?? []),
         inFlight: core.scheduler.size(),
+        held: loop?.held() ?? 0,
         lastBatchAt,
         degraded: waitingFor(consumer?.health().degraded, dependencies),
         dependencies,
