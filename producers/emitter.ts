@@ -68,6 +68,16 @@ export function createEmitter({ schemaIds, retainRows = false }: EmitterOptions)
   async function prepare(input: AnyEmitInput): Promise<Prepared> {
     const type = (input as { type: unknown }).type;
     if (typeof type !== 'string' || !isEventType(type)) throw new UnknownEventTypeError(String(type));
+    if (catalogue[type].ephemeral) {
+      // Debezium would route it to `events.<aggregate>`, a topic nobody reads for it.
+      throw new InvalidEventError(type, [
+        {
+          path: 'type',
+          expected: 'an outbox event type (ephemeral types are written with publish(), no database)',
+          received: JSON.stringify(type),
+        },
+      ]);
+    }
     const issues: FieldIssue[] = envelopeIssues(input);
     let payload: Buffer | undefined;
     try {

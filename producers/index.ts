@@ -6,5 +6,7 @@
 export type { Emitter, EmitterOptions, Tx } from './emitter.ts';
 export { createEmitter, maxEventBytes, SequenceConflictError } from './emitter.ts';
 export type { AnyEmitInput, EmitInput, Emitted, TraceContext } from './envelope.ts';
+export type { AnyPublishInput, Published, Publisher, PublisherOptions, PublishInput } from './publisher.ts';
+export { createPublisher } from './publisher.ts';
 export type { SchemaIds } from './schema-ids.ts';
 export { createSchemaIds } from './schema-ids.ts';

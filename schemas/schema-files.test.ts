@@ -30,7 +30,7 @@ describe('loadSchemaFiles', () => {
   });
 
   it('reads the repository schemas', () => {
-    expect(loadSchemaFiles()).toHaveLength(14);
+    expect(loadSchemaFiles()).toHaveLength(19);
   });
 
   it.each([
