@@ -7,7 +7,7 @@ import { devSecret } from './options.ts';
 // token signed with SSE_JWT_SECRET, or with the development secret when it is unset (the
 // gateway accepts that one only when it has no key configured either: development only).
 const usage =
-  "usage: npm run -s token -- --sub <user> --channels 'hotel:1,user:u1|hotel:*|*' [--ttl seconds] [--issuer I] [--audience A]";
+  "usage: npm run -s token -- --sub <user> --channels 'hotel:1,user:u1|hotel:*|*' [--publish 'user:u2'] [--presence 'hotel:1'] [--ttl seconds] [--issuer I] [--audience A]";
 
 async function main() {
   const { values } = parseCli(
@@ -15,6 +15,8 @@ async function main() {
       options: {
         sub: { type: 'string' },
         channels: { type: 'string' },
+        publish: { type: 'string' },
+        presence: { type: 'string' },
         ttl: { type: 'string', default: '3600' },
         issuer: { type: 'string' },
         audience: { type: 'string' },
@@ -30,13 +32,17 @@ async function main() {
   const secret = process.env.SSE_JWT_SECRET || devSecret;
   const issuer = values.issuer ?? process.env.SSE_JWT_ISSUER;
   const audience = values.audience ?? process.env.SSE_JWT_AUDIENCE;
+  const list = (v: string) =>
+    v
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
   const token = await mintToken({
     secret,
     subject: values.sub,
-    patterns: values.channels
-      .split(',')
-      .map((c) => c.trim())
-      .filter(Boolean),
+    patterns: list(values.channels),
+    ...(values.publish ? { publish: list(values.publish) } : {}),
+    ...(values.presence ? { presence: list(values.presence) } : {}),
     ttlSeconds: ttl,
     ...(issuer ? { issuer } : {}),
     ...(audience ? { audience } : {}),
