@@ -4,7 +4,7 @@ import type { OutstreamConfig } from '../core/config.ts';
 import { withClient } from '../core/db.ts';
 import { createKafka } from '../core/kafka/index.ts';
 import { createSchemaRegistry } from '../core/schema-registry.ts';
-import { aggregateTypes } from '../schemas/index.ts';
+import { aggregateTypes, ephemeralAggregateTypes } from '../schemas/index.ts';
 import { migrate } from './migrations/migrate.ts';
 import { catalogueSchemas, registerSchemas } from './schemas/governance.ts';
 import { applyTopics } from './topics/apply.ts';
@@ -21,7 +21,11 @@ export async function runTopicsApply(
   options: { dryRun?: boolean; allowRepartition?: boolean; log?: (l: string) => void } = {},
 ) {
   return createKafka(config.kafka).withAdmin((admin) =>
-    applyTopics(admin, declaredTopics(aggregateTypes, topicDefaultsOf(config)), options),
+    applyTopics(
+      admin,
+      declaredTopics(aggregateTypes, topicDefaultsOf(config), ephemeralAggregateTypes),
+      options,
+    ),
   );
 }
 

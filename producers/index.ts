@@ -10,6 +10,8 @@ export { createDispatcher, scheduledEventsChannel } from './dispatcher.ts';
 export type { Emitter, EmitterOptions, Tx } from './emitter.ts';
 export { createEmitter, maxEventBytes, SequenceConflictError } from './emitter.ts';
 export type { AnyEmitInput, EmitInput, Emitted, TraceContext } from './envelope.ts';
+export type { AnyPublishInput, Published, Publisher, PublisherOptions, PublishInput } from './publisher.ts';
+export { createPublisher } from './publisher.ts';
 export type { Scheduled, Scheduler, SchedulerOptions } from './schedule.ts';
 export { createScheduler } from './schedule.ts';
 export type { ScheduleInput, ScheduleOptions, ScheduleWhen } from './schedule-input.ts';

@@ -39,6 +39,16 @@ export async function prepareEvent(
 ): Promise<PreparedEvent> {
   const type = (input as { type: unknown }).type;
   if (typeof type !== 'string' || !isEventType(type)) throw new UnknownEventTypeError(String(type));
+  if (catalogue[type].ephemeral) {
+    // Debezium would route it to `events.<aggregate>`, a topic nobody reads for it.
+    throw new InvalidEventError(type, [
+      {
+        path: 'type',
+        expected: 'an outbox event type (ephemeral types are written with publish(), no database)',
+        received: JSON.stringify(type),
+      },
+    ]);
+  }
   const issues: FieldIssue[] = [...envelopeIssues(input), ...extraIssues];
   // The caller's active span when it gave none: its handlers' spans then join its trace.
   const trace = input.trace ?? activeTraceContext();

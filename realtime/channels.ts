@@ -77,7 +77,25 @@ export const routes = {
   },
   'user.profile_updated': { 'user:{userId}': full },
   'notification.created': { 'user:{recipientId}': full },
+  // Ephemeral (publish(), no database write): to the other participants only.
+  'chat.typing': { 'user:{recipientIds}': full },
+  'chat.read': { 'user:{recipientIds}': full },
+  'chat.reaction': { 'user:{recipientIds}': full },
+  // Written by the gateway; delivered only to streams whose token's `presence` claim grants
+  // the channel (see `presenceEventTypes`).
+  'presence.joined': { 'hotel:{hotel}': full, 'booking:{booking}': full, 'user:{user}': full },
+  'presence.left': { 'hotel:{hotel}': full, 'booking:{booking}': full, 'user:{user}': full },
 } as const satisfies RouteTable;
+
+/**
+ * Event types a stream receives on a channel only when its token's `presence` claim grants
+ * that channel (its `subscribe` claim alone is not enough): who is online is shown to
+ * members, as on Pusher's presence channels.
+ */
+export const presenceEventTypes: ReadonlySet<EventType> = new Set<EventType>([
+  'presence.joined',
+  'presence.left',
+]);
 
 type Routes = typeof routes;
 type ProjectionResult<K extends EventType, V> = V extends typeof full

@@ -99,3 +99,15 @@ export function fullNameOf(schema: { name: string; namespace?: string }, enclosi
   const namespace = schema.namespace ?? enclosingNamespace;
   return namespace ? `${namespace}.${schema.name}` : schema.name;
 }
+
+/**
+ * The payload field holding the aggregate id (the record key), found by the convention every
+ * `.avsc` follows: its `doc` says "(aggregate id". Undefined when no single field says so.
+ *
+ * @example
+ * aggregateIdField(catalogue['booking.created'].schema); // 'bookingId'
+ */
+export function aggregateIdField(schema: AvroRecordSchema): string | undefined {
+  const marked = schema.fields.filter((f) => /\(aggregate id\b/.test(f.doc ?? ''));
+  return marked.length === 1 ? marked[0]!.name : undefined;
+}

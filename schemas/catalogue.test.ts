@@ -15,7 +15,7 @@ import { eventSchemas } from './generated/events.ts';
 describe('catalogue', () => {
   it('has one entry per generated schema', () => {
     expect([...eventTypes].sort()).toEqual(Object.keys(eventSchemas).sort());
-    expect(eventTypes).toHaveLength(16);
+    expect(eventTypes).toHaveLength(21);
   });
 
   it('derives aggregate, topic, record name and subject', () => {
@@ -23,6 +23,7 @@ describe('catalogue', () => {
       eventType: 'booking.room_assigned',
       aggregateType: 'booking',
       topic: 'events.booking',
+      ephemeral: false,
       recordName: 'outstream.booking.BookingRoomAssigned',
       subject: 'events.booking-outstream.booking.BookingRoomAssigned',
       schema: eventSchemas['booking.room_assigned'],
@@ -32,18 +33,30 @@ describe('catalogue', () => {
   it('puts every event type on the topic of the aggregate its name starts with', () => {
     for (const eventType of eventTypes) {
       const [aggregate] = eventType.split('.');
-      expect(topicOf(eventType)).toBe(`events.${aggregate}`);
+      const ephemeral = aggregate === 'chat' || aggregate === 'presence';
+      expect(topicOf(eventType)).toBe(`${ephemeral ? 'ephemeral' : 'events'}.${aggregate}`);
+      expect(catalogueEntry(eventType).ephemeral).toBe(ephemeral);
     }
   });
 
   it('lists aggregates and topics once each', () => {
-    expect(aggregateTypes).toEqual(['booking', 'room', 'message', 'user', 'notification']);
+    expect(aggregateTypes).toEqual([
+      'booking',
+      'room',
+      'message',
+      'user',
+      'notification',
+      'chat',
+      'presence',
+    ]);
     expect(topics).toEqual([
       'events.booking',
       'events.room',
       'events.message',
       'events.user',
       'events.notification',
+      'ephemeral.chat',
+      'ephemeral.presence',
     ]);
   });
 

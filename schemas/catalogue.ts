@@ -1,4 +1,6 @@
 import { UnknownEventTypeError } from '../core/errors.ts';
+// The naming rules alone (pure): schemas never import the Kafka client.
+import { ephemeralTopic, eventTopic } from '../core/kafka/names.ts';
 import type { AvroRecordSchema } from './avro-schema.ts';
 import { fullNameOf } from './avro-schema.ts';
 import { type EventType, eventSchemas } from './generated/events.ts';
@@ -26,13 +28,47 @@ const aggregateOf = {
   'user.registered': 'user',
   'user.profile_updated': 'user',
   'notification.created': 'notification',
+  'chat.typing': 'chat',
+  'chat.read': 'chat',
+  'chat.reaction': 'chat',
+  'presence.joined': 'presence',
+  'presence.left': 'presence',
 } as const satisfies { [K in EventType]: K extends `${infer A}.${string}` ? A : never };
 
 /** An aggregate type, e.g. `booking`: one topic, one key space, one order per aggregate id. */
 export type AggregateType = (typeof aggregateOf)[EventType];
 
-/** A topic carrying events: `events.<aggregate>`. */
-export type Topic = `events.${AggregateType}`;
+/**
+ * Aggregates whose events are ephemeral: published straight to Kafka with `publish()` (no
+ * database write, no outbox, no sequence), on short-retention `ephemeral.<aggregate>` topics.
+ * Typing indicators, read receipts, reactions; presence, which the realtime gateway writes.
+ */
+export const ephemeralAggregateTypes = ['chat', 'presence'] as const satisfies readonly AggregateType[];
+
+/** An aggregate type whose events are ephemeral. */
+export type EphemeralAggregateType = (typeof ephemeralAggregateTypes)[number];
+
+/** An event type that is ephemeral (`publish()`, never `emit()`). */
+export type EphemeralEventType = {
+  [K in EventType]: (typeof aggregateOf)[K] extends EphemeralAggregateType ? K : never;
+}[EventType];
+
+/**
+ * A topic carrying events: `events.<aggregate>` (the outbox's) or `ephemeral.<aggregate>`
+ * (`publish()`'s).
+ */
+export type Topic =
+  | `events.${Exclude<AggregateType, EphemeralAggregateType>}`
+  | `ephemeral.${EphemeralAggregateType}`;
+
+/** True for an aggregate type whose events are ephemeral. */
+export function isEphemeralAggregate(aggregate: string): aggregate is EphemeralAggregateType {
+  return (ephemeralAggregateTypes as readonly string[]).includes(aggregate);
+}
+
+function topicFor(aggregate: AggregateType): Topic {
+  return (isEphemeralAggregate(aggregate) ? ephemeralTopic(aggregate) : eventTopic(aggregate)) as Topic;
+}
 
 /** Everything Outstream knows about one event type. */
 export interface CatalogueEntry<K extends EventType = EventType> {
@@ -42,6 +78,8 @@ export interface CatalogueEntry<K extends EventType = EventType> {
   readonly aggregateType: AggregateType;
   /** Topic the event is published to. */
   readonly topic: Topic;
+  /** True when the event is ephemeral: `publish()` writes it straight to Kafka, never the outbox. */
+  readonly ephemeral: boolean;
   /** Fully qualified Avro record name, e.g. `outstream.booking.BookingCreated`. */
   readonly recordName: string;
   /** Schema registry subject (TopicRecordNameStrategy): `<topic>-<recordName>`. */
@@ -55,13 +93,14 @@ export const catalogue: { readonly [K in EventType]: CatalogueEntry<K> } = Objec
   Object.fromEntries(
     (Object.keys(aggregateOf) as EventType[]).map((eventType) => {
       const aggregateType = aggregateOf[eventType];
-      const topic: Topic = `events.${aggregateType}`;
+      const topic = topicFor(aggregateType);
       const schema = eventSchemas[eventType];
       const recordName = fullNameOf(schema);
       const entry = {
         eventType,
         aggregateType,
         topic,
+        ephemeral: isEphemeralAggregate(aggregateType),
         recordName,
         subject: `${topic}-${recordName}`,
         schema,
@@ -80,7 +119,12 @@ export const aggregateTypes: readonly AggregateType[] = Object.freeze([
 ]);
 
 /** Every topic carrying events, one per aggregate type. */
-export const topics: readonly Topic[] = Object.freeze(aggregateTypes.map((a): Topic => `events.${a}`));
+export const topics: readonly Topic[] = Object.freeze(aggregateTypes.map(topicFor));
+
+/** True for an event type that is ephemeral (see {@link ephemeralAggregateTypes}). */
+export function isEphemeralEventType(name: string): name is EphemeralEventType {
+  return isEventType(name) && catalogue[name].ephemeral;
+}
 
 /**
  * True if `name` is an event type of the catalogue (e.g. a type read from a Kafka header).
@@ -105,7 +149,7 @@ export function catalogueEntry(eventType: string): CatalogueEntry {
 }
 
 /**
- * Topic an event type is published to: `events.<aggregate>`.
+ * Topic an event type is published to: `events.<aggregate>`, or `ephemeral.<aggregate>`.
  *
  * @throws UnknownEventTypeError if the catalogue has no such event type.
  * @example

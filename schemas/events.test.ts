@@ -51,7 +51,9 @@ describe('generated event types', () => {
   it('keeps the event type union, the catalogue and the samples in step', () => {
     expectTypeOf(eventTypes).toEqualTypeOf<readonly EventType[]>();
     expectTypeOf<EventType>().toEqualTypeOf<keyof typeof samples>();
-    expectTypeOf<AggregateType>().toEqualTypeOf<'booking' | 'room' | 'message' | 'user' | 'notification'>();
+    expectTypeOf<AggregateType>().toEqualTypeOf<
+      'booking' | 'room' | 'message' | 'user' | 'notification' | 'chat' | 'presence'
+    >();
     expectTypeOf(topicOf('room.status_changed')).toEqualTypeOf<Topic>();
     expectTypeOf(catalogueEntry('room.status_changed')).toEqualTypeOf<
       CatalogueEntry<'room.status_changed'>

@@ -11,14 +11,23 @@ export type {
   AvroRecordSchema,
   AvroSchema,
 } from './avro-schema.ts';
-export { fullNameOf } from './avro-schema.ts';
+export { aggregateIdField, fullNameOf } from './avro-schema.ts';
 export { buildAvroType, logicalTypes } from './avro-types.ts';
-export type { AggregateType, CatalogueEntry, Topic } from './catalogue.ts';
+export type {
+  AggregateType,
+  CatalogueEntry,
+  EphemeralAggregateType,
+  EphemeralEventType,
+  Topic,
+} from './catalogue.ts';
 export {
   aggregateTypes,
   catalogue,
   catalogueEntry,
+  ephemeralAggregateTypes,
   eventTypes,
+  isEphemeralAggregate,
+  isEphemeralEventType,
   isEventType,
   subjectOf,
   topicOf,
@@ -37,6 +46,9 @@ export type {
   BookingFollowUpDue,
   BookingReminderDue,
   BookingRoomAssigned,
+  ChatReaction,
+  ChatRead,
+  ChatTyping,
   Events,
   EventType,
   GuestContact,
@@ -44,6 +56,8 @@ export type {
   MessageDeleted,
   MessageEdited,
   NotificationCreated,
+  PresenceJoined,
+  PresenceLeft,
   RoomOccupancyChanged,
   RoomStatusChanged,
   UserProfileUpdated,

@@ -181,4 +181,23 @@ export const samples: { [K in EventType]: Events[K] } = {
     sourceEventId: '0193a5b2-4fff-7000-8000-000000000abc',
     createdAt: new Date('2025-06-02T09:15:40.912Z'),
   },
+  'chat.typing': { conversationId, recipientIds: [staffId], typing: true },
+  'chat.read': { conversationId, recipientIds: [staffId], messageId },
+  'chat.reaction': { conversationId, recipientIds: [staffId], messageId, emoji: '👍', added: true },
+  'presence.joined': {
+    channel: `hotel:${hotelId}`,
+    hotel: hotelId,
+    booking: null,
+    user: null,
+    subject: staffId,
+    connections: 1,
+  },
+  'presence.left': {
+    channel: `hotel:${hotelId}`,
+    hotel: hotelId,
+    booking: null,
+    user: null,
+    subject: staffId,
+    connections: 0,
+  },
 };

@@ -57,6 +57,12 @@ export const analyticsRules: { readonly [K in EventType]: AnalyticsRule<K> } = {
   'user.registered': (p) => ({ hotelId: p.hotelId }),
   'user.profile_updated': () => ({ hotelId: null }),
   'notification.created': () => ({ hotelId: null }),
+  // Ephemeral events count nothing (analytics reads the outbox's topics only).
+  'chat.typing': () => ({ hotelId: null }),
+  'chat.read': () => ({ hotelId: null }),
+  'chat.reaction': () => ({ hotelId: null }),
+  'presence.joined': () => ({ hotelId: null }),
+  'presence.left': () => ({ hotelId: null }),
 };
 
 /** One event as the aggregation SQL takes it. */

@@ -28,7 +28,10 @@ export { headerText, producibleHeaders, recordHeaders } from './headers.ts';
 export type { GroupKind } from './names.ts';
 export {
   deadLetterTopic,
+  ephemeralTopic,
+  eventTopic,
   groupKind,
+  isEphemeralTopic,
   ownerKind,
   parseDeadLetterTopic,
   replayCursorGroup,

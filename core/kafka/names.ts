@@ -1,7 +1,35 @@
 /**
  * Every naming rule Outstream applies to Kafka topics and consumer groups, in one place
- * (pure). Event topics themselves are named by the schema catalogue (`events.<aggregate>`).
+ * (pure). The schema catalogue names event topics with {@link eventTopic} and
+ * {@link ephemeralTopic}.
  */
+
+/**
+ * The topic of an aggregate whose events come through the outbox (Debezium's outbox router
+ * writes `events.${routedByValue}`; keep the two in step).
+ *
+ * @example
+ * eventTopic('booking'); // 'events.booking'
+ */
+export function eventTopic<A extends string>(aggregate: A): `events.${A}` {
+  return `events.${aggregate}`;
+}
+
+/**
+ * The topic of an aggregate whose events are ephemeral (`publish()`: straight to Kafka, no
+ * database write, short retention).
+ *
+ * @example
+ * ephemeralTopic('chat'); // 'ephemeral.chat'
+ */
+export function ephemeralTopic<A extends string>(aggregate: A): `ephemeral.${A}` {
+  return `ephemeral.${aggregate}`;
+}
+
+/** True for a topic named by {@link ephemeralTopic}. */
+export function isEphemeralTopic(name: string): boolean {
+  return name.startsWith('ephemeral.') && name.length > 'ephemeral.'.length;
+}
 
 const deadLetterSeparator = '.dlq.';
 const replayCursorSuffix = '.dlq-replay';

@@ -1,5 +1,6 @@
 import { kafkaRecordLimitBytes } from '../../connect/event-limit.ts';
 import type { OutstreamConfig } from '../../core/config.ts';
+import { ephemeralTopic, eventTopic } from '../../core/kafka/names.ts';
 
 /** A topic as infra/topics declares it. */
 export interface TopicSpec {
@@ -17,6 +18,8 @@ export interface TopicSpec {
     'retention.ms': string;
     'min.insync.replicas': string;
     'max.message.bytes': string;
+    /** Set on short-retention topics: a segment must roll before retention can delete it. */
+    'segment.ms'?: string;
   };
 }
 
@@ -50,13 +53,48 @@ export function topicDefaultsOf(config: Pick<OutstreamConfig, 'kafka'>): TopicDe
 }
 
 /**
- * Every topic Outstream owns: one `events.<aggregate>` topic per aggregate type of the
- * catalogue (several event types share it, keyed by aggregate id).
+ * Defaults for every ephemeral topic (`publish()`: typing indicators, read receipts,
+ * reactions, presence). A short retention: they are resumable within it (and within the
+ * gateway's resume window, 15 min by default), never replayed for rebuilds. Fewer partitions
+ * keep realtime resume tokens short; a segment rolls every 10 min so retention can act.
  */
-export function declaredTopics(aggregateTypes: readonly string[], defaults: TopicDefaults = {}): TopicSpec[] {
+export const ephemeralTopicDefaults = {
+  partitions: 3,
+  retentionMs: 60 * 60 * 1000,
+  segmentMs: 10 * 60 * 1000,
+} as const;
+
+/**
+ * Every topic Outstream owns: one `events.<aggregate>` topic per aggregate type of the
+ * catalogue (several event types share it, keyed by aggregate id), and one short-retention
+ * `ephemeral.<aggregate>` topic per aggregate listed in `ephemeral`.
+ */
+export function declaredTopics(
+  aggregateTypes: readonly string[],
+  defaults: TopicDefaults = {},
+  ephemeral: readonly string[] = [],
+): TopicSpec[] {
   const d = { ...eventsTopicDefaults, ...defaults };
-  return aggregateTypes.map((aggregate) => ({
-    name: `events.${aggregate}`,
+  return aggregateTypes.map((aggregate) => {
+    const spec = eventsTopicSpec(aggregate, d);
+    if (!ephemeral.includes(aggregate)) return spec;
+    const e = ephemeralTopicDefaults;
+    return {
+      ...spec,
+      name: ephemeralTopic(aggregate),
+      partitions: e.partitions,
+      config: {
+        ...spec.config,
+        'retention.ms': String(e.retentionMs),
+        'segment.ms': String(e.segmentMs),
+      },
+    };
+  });
+}
+
+function eventsTopicSpec(aggregate: string, d: Required<TopicDefaults>): TopicSpec {
+  return {
+    name: eventTopic(aggregate),
     partitions: d.partitions,
     replicationFactor: d.replicationFactor,
     keyed: true,
@@ -68,5 +106,5 @@ export function declaredTopics(aggregateTypes: readonly string[], defaults: Topi
       // pipeline sends shows as drift in `topics plan` (a lower limit halts the connector).
       'max.message.bytes': String(topicMessageLimitBytes),
     },
-  }));
+  };
 }

@@ -22,6 +22,11 @@ export const eventTypeNames = [
   'user.registered',
   'user.profile_updated',
   'notification.created',
+  'chat.typing',
+  'chat.read',
+  'chat.reaction',
+  'presence.joined',
+  'presence.left',
 ] as const satisfies readonly EventType[];
 
 type Missing = Exclude<EventType, (typeof eventTypeNames)[number]>;

@@ -141,7 +141,11 @@ export function createStreamClient(options: StreamClientOptions) {
   function onEvent(e: MessageEventLike): void {
     track(e);
     const event = { ...(JSON.parse(e.data) as Omit<AnyStreamEvent, 'position'>), position: e.lastEventId };
-    const verdict = sequences.see(`${event.aggregateType}:${event.aggregateId}`, event.sequence);
+    // Ephemeral events (typing, receipts, presence) carry sequence 0: nothing to track.
+    const verdict =
+      event.sequence === 0
+        ? ({ kind: 'next' } as const)
+        : sequences.see(`${event.aggregateType}:${event.aggregateId}`, event.sequence);
     if (verdict.kind === 'duplicate') {
       duplicates++;
       return;

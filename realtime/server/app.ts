@@ -2,18 +2,21 @@ import type { HttpBindings } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { type Context, Hono } from 'hono';
-import { getCookie } from 'hono/cookie';
 import { cors } from 'hono/cors';
 import type { Logger } from 'pino';
 import { ForbiddenChannelError, isOutstreamError, type OutstreamError } from '../../core/errors.ts';
+import type { Publisher } from '../../producers/index.ts';
 import { AddressLimits } from './address-limits.ts';
 import type { Authenticator } from './auth.ts';
 import { grants, parseChannelList } from './channel-request.ts';
 import { DisconnectReason, SseConnection } from './connection.ts';
 import type { createDemoAssets } from './demo-assets.ts';
+import { mountEphemeral } from './ephemeral-routes.ts';
 import type { Hub } from './hub.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { GatewayTunables } from './options.ts';
+import type { Presence } from './presence.ts';
+import { requestToken } from './request-token.ts';
 import type { createStreamStarter } from './resume.ts';
 import type { Router } from './router.ts';
 import { retryFrame } from './sse-frame.ts';
@@ -35,6 +38,10 @@ export interface AppDeps {
   isDraining: () => boolean;
   /** What the live read is waiting out (Kafka unreachable, a restart); undefined while it reads. */
   kafkaDegraded: () => string | undefined;
+  /** Writes ephemeral events (`POST /v1/publish`); unset: publishing is off. */
+  publisher?: Publisher;
+  /** Shared presence (Redis); unset: presence is off. */
+  presence?: Presence;
 }
 
 const statusOf: Record<string, 400 | 401 | 403 | undefined> = {
@@ -64,8 +71,8 @@ export function createApp(deps: AppDeps) {
         origin: anyOrigin ? '*' : [...options.corsOrigins],
         // Cookies cross-origin only for listed origins: browsers refuse credentials with `*`.
         credentials: !anyOrigin,
-        allowMethods: ['GET', 'OPTIONS'],
-        allowHeaders: ['Authorization', 'Last-Event-ID', 'Cache-Control'],
+        allowMethods: ['GET', 'POST', 'OPTIONS'],
+        allowHeaders: ['Authorization', 'Last-Event-ID', 'Cache-Control', 'Content-Type'],
         maxAge: 600,
       }),
     );
@@ -108,8 +115,7 @@ export function createApp(deps: AppDeps) {
   });
 
   async function open(c: Context<{ Bindings: HttpBindings }>, ip: string) {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    const token = bearer ?? getCookie(c, options.cookieName) ?? c.req.query('token');
+    const token = requestToken(c, options.cookieName);
     let channels: ReturnType<typeof parseChannelList>;
     let grant: Awaited<ReturnType<Authenticator['authenticate']>>;
     try {
@@ -153,12 +159,18 @@ export function createApp(deps: AppDeps) {
       grant.expiresAt !== undefined && grant.expiresAt <= lifetimeEnd
         ? { at: grant.expiresAt, reason: DisconnectReason.tokenExpired }
         : { at: lifetimeEnd, reason: DisconnectReason.maxLifetime };
+    // Members of the channels the `presence` claim grants (streams with a subject only).
+    const presenceChannels =
+      deps.presence && grant.subject !== undefined
+        ? channels.filter((ch) => grants(grant.presence, ch)).map((ch) => ch.channel)
+        : [];
     const conn = new SseConnection({
       res,
       ip,
       channels,
       topics,
       subject: grant.subject,
+      presenceChannels,
       expiry,
       maxBufferBytes: options.maxBufferBytes,
       slowClientMs: options.slowClientMs,
@@ -171,17 +183,31 @@ export function createApp(deps: AppDeps) {
       onClose: (closed, reason) => {
         hub.unregister(closed);
         perAddress.release(closed.ip);
+        for (const ch of closed.presenceChannels) void deps.presence?.leave(ch, closed.subject!);
         if (reason !== 'client-closed') metrics.disconnects.inc({ reason });
       },
     });
     // ±50 % jitter: a node's clients do not all come back in the same instant.
     conn.write(retryFrame(options.retryMs * (0.5 + Math.random())));
+    for (const ch of presenceChannels) void deps.presence?.join(ch, grant.subject!);
     deps.starter.start(conn, lastEventId).catch((e: unknown) => {
       logger.error({ err: e, conn: conn.id }, 'stream failed');
       res.destroy();
     });
     return RESPONSE_ALREADY_SENT;
   }
+
+  mountEphemeral(app, {
+    auth: deps.auth,
+    router: deps.router,
+    publisher: deps.publisher,
+    presence: deps.presence,
+    cookieName: options.cookieName,
+    publishMaxBytes: options.publishMaxBytes,
+    publishRate: options.publishRate,
+    logger,
+    refuse,
+  });
 
   app.get('/health', (c) => {
     const connections = hub.size;
@@ -197,6 +223,8 @@ export function createApp(deps: AppDeps) {
     // Still 200 while Kafka is waited out: the node keeps its streams (heartbeats, resumes from
     // memory), and every other node is most likely waiting for the same cluster.
     const kafka = deps.kafkaDegraded() ?? 'ok';
+    // Presence degrades alone (Redis down): streams and publishing carry on, so still 200.
+    const presence = deps.presence ? (deps.presence.degraded() ?? 'ok') : 'off';
     return c.json(
       {
         status: state,
@@ -205,6 +233,7 @@ export function createApp(deps: AppDeps) {
         maxConnections: options.maxConnections,
         saturation: Math.round((connections / options.maxConnections) * 1000) / 1000,
         kafka,
+        presence,
       },
       state === 'ok' ? 200 : 503,
     );

@@ -26,6 +26,10 @@ export interface Grant {
   subject: string | undefined;
   /** Channel patterns: exact channels, `<kind>:*` or `*`. */
   patterns: readonly string[];
+  /** Patterns of the `publish` claim: channels the holder may publish ephemeral events to. */
+  publish: readonly string[];
+  /** Patterns of the `presence` claim: channels where the holder is a presence member and sees members. */
+  presence: readonly string[];
   /** Expiry (ms since epoch), if the token has one. */
   expiresAt: number | undefined;
 }
@@ -115,6 +119,8 @@ export function createAuthenticator(options: AuthOptions) {
           return {
             subject: payload.sub,
             patterns,
+            publish: patternsOf(payload.publish, 'publish'),
+            presence: patternsOf(payload.presence, 'presence'),
             expiresAt: payload.exp === undefined ? undefined : payload.exp * 1000,
           };
         } catch (e) {
@@ -126,6 +132,15 @@ export function createAuthenticator(options: AuthOptions) {
       throw new UnauthorizedError(reasonOf(failure), { cause: failure });
     },
   };
+}
+
+/** An optional claim listing channel patterns: absent is none; anything but strings is refused. */
+function patternsOf(value: unknown, claim: string): readonly string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((p) => typeof p === 'string')) {
+    throw new UnauthorizedError(`token claim "${claim}" invalid: not a list of channel patterns`);
+  }
+  return value;
 }
 
 function reasonOf(e: unknown): string {
@@ -147,6 +162,10 @@ export interface MintOptions {
   patterns: readonly string[];
   /** Operator actions of the ops console (the `ops` claim: `dlq:replay`, `dlq:release-key`, `*`). */
   ops?: readonly string[];
+  /** Channel patterns of the `publish` claim (ephemeral events the holder may publish). */
+  publish?: readonly string[];
+  /** Channel patterns of the `presence` claim. */
+  presence?: readonly string[];
   /** Lifetime in seconds (default 3600); negative mints an already expired token (tests). */
   ttlSeconds?: number;
   issuer?: string;
@@ -166,6 +185,8 @@ export async function mintToken(o: MintOptions): Promise<string> {
   let jwt = new SignJWT({
     [o.claim ?? 'subscribe']: [...o.patterns],
     ...(o.ops ? { ops: [...o.ops] } : {}),
+    ...(o.publish ? { publish: [...o.publish] } : {}),
+    ...(o.presence ? { presence: [...o.presence] } : {}),
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(o.subject)

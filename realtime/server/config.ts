@@ -47,6 +47,10 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/, 'SSE_TOKEN_COOKIE must be a cookie name')
     .optional(),
   SSE_DEMO: flag.optional(),
+  SSE_PUBLISH_MAX_BYTES: count(256, 1024 * 1024).optional(),
+  SSE_PUBLISH_RATE: count(1, 1_000_000).optional(),
+  SSE_PRESENCE: flag.optional(),
+  SSE_PRESENCE_TTL_MS: ms(1000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -61,7 +65,7 @@ export interface GatewayEnvConfig {
 
 /**
  * Parses the gateway's environment once, at the edge: the stack settings of `core/config.ts`
- * (Kafka, registry, `SSE_PORT`) plus the `SSE_*` variables above. With neither
+ * (Kafka, registry, Redis for presence, `SSE_PORT`) plus the `SSE_*` variables above. With neither
  * `SSE_JWT_SECRET` nor `SSE_JWT_PUBLIC_KEYS`, the development secret is used (dev only).
  *
  * @throws ConfigError naming every invalid variable.
@@ -84,6 +88,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
       port: core.sse.port,
       kafka: core.kafka,
       registryUrl: core.registry.url,
+      ...(e.SSE_PRESENCE === false ? {} : { redisUrl: core.redis.url }),
       auth: {
         ...(useDev ? { secret: devSecret } : e.SSE_JWT_SECRET ? { secret: e.SSE_JWT_SECRET } : {}),
         publicKeys,
@@ -111,6 +116,9 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
       drainMs: e.SSE_DRAIN_MS ?? d.drainMs,
       cookieName: e.SSE_TOKEN_COOKIE ?? d.cookieName,
       demo: e.SSE_DEMO ?? d.demo,
+      publishMaxBytes: e.SSE_PUBLISH_MAX_BYTES ?? d.publishMaxBytes,
+      publishRate: e.SSE_PUBLISH_RATE ?? d.publishRate,
+      presenceTtlMs: e.SSE_PRESENCE_TTL_MS ?? d.presenceTtlMs,
     },
   };
 }

@@ -34,6 +34,8 @@ export interface ConnectionInit {
   channels: readonly { channel: string; kind: ChannelKind }[];
   topics: readonly string[];
   subject: string | undefined;
+  /** Channels on which the token's `presence` claim lets it count as a member and see members. */
+  presenceChannels?: readonly string[];
   /** When the stream ends, and the reason it gives then (token expiry or maximum lifetime). */
   expiry: { at: number; reason: DisconnectReason };
   maxBufferBytes: number;
@@ -65,6 +67,8 @@ export class SseConnection {
   /** Identifies the topic set; connections with equal keys share position tokens. */
   readonly topicKey: string;
   readonly subject: string | undefined;
+  /** Channels where the stream is a presence member (and gets presence events). */
+  readonly presenceChannels: ReadonlySet<string>;
   readonly expiry: { at: number; reason: DisconnectReason };
   state: 'replaying' | 'live' | 'lagging' | 'closed' = 'replaying';
   /** Live events dispatched while replaying; sent after the gap. */
@@ -103,12 +107,20 @@ export class SseConnection {
     this.topics = init.topics;
     this.topicKey = init.topics.join(',');
     this.subject = init.subject;
+    this.presenceChannels = new Set(init.presenceChannels ?? []);
     this.expiry = init.expiry;
     this.maxBufferBytes = init.maxBufferBytes;
     this.slowClientMs = init.slowClientMs;
     this.onCatchUp = init.onCatchUp;
     this.onClose = init.onClose;
     this.res.once('close', () => this.closed('client-closed'));
+  }
+  /**
+   * True if a delivery is for this stream: one of its channels, and for presence events a
+   * channel where its token grants presence.
+   */
+  receives(d: { channel: string; presence?: boolean }): boolean {
+    return this.channels.has(d.channel) && (!d.presence || this.presenceChannels.has(d.channel));
   }
 
   /** Aborted once the stream ended, from either side: reads done for it stop. */

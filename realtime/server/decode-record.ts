@@ -22,6 +22,8 @@ export function createRecordRouter(
     const base = { topic, partition, offset, timestamp };
     try {
       const event = await decoder.decode(record);
+      // Ephemeral events have no sequence (0): nothing to deduplicate them by.
+      if (event.sequence === 0) return { ...base, type: event.type, deliveries: router.route(event) };
       return {
         ...base,
         type: event.type,

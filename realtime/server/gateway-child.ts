@@ -54,7 +54,8 @@ export async function startGatewayChild(env: Record<string, string>): Promise<Ga
       output += d;
     });
     await waitFor(async () => (await fetch(`${url}/health`).catch(() => undefined))?.status === 200, {
-      timeoutMs: 60_000,
+      // A start JIT-compiles the whole gateway: minutes, not seconds, on a loaded 2-core machine.
+      timeoutMs: 120_000,
       what: 'the gateway to be ready',
       abort: () => (proc.exitCode !== null ? `gateway exited ${proc.exitCode}: ${output}` : undefined),
     });

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { createEventDecoder } from '../../consumers/decoder.ts';
 import { createKafka } from '../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
+import { createPublisher, createSchemaIds } from '../../producers/index.ts';
 import { topics as catalogueTopics } from '../../schemas/index.ts';
 import { createApp } from './app.ts';
 import { createAuthenticator } from './auth.ts';
@@ -19,6 +20,8 @@ import { createLiveFeed } from './live-feed.ts';
 import { createLogBounds } from './log-bounds.ts';
 import { createMetrics } from './metrics.ts';
 import { type GatewayOptions, type GatewayTunables, gatewayDefaults } from './options.ts';
+import { createPresence } from './presence.ts';
+import { createPresencePublisher } from './presence-events.ts';
 import { RecentBuffer } from './recent-buffer.ts';
 import { createStreamStarter } from './resume.ts';
 import { createRouter } from './router.ts';
@@ -68,10 +71,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxPendingEvents: tunables.maxPendingEvents,
     dedupeAggregates: tunables.dedupeAggregates,
   });
-  const routeRecord = createRecordRouter(
-    createEventDecoder(createSchemaRegistry({ url: options.registryUrl })),
-    router,
-    (record, e) => hub.skipped(record.topic, record.partition, record.offset, e),
+  const registry = createSchemaRegistry({ url: options.registryUrl });
+  const producer = options.publish === false ? undefined : kafka.producer();
+  const publisher = producer && createPublisher({ producer, schemaIds: createSchemaIds(registry) });
+  const presenceEvents = createPresencePublisher(publisher, logger);
+  const presence = options.redisUrl
+    ? createPresence({
+        redisUrl: options.redisUrl,
+        nodeId,
+        ttlMs: tunables.presenceTtlMs,
+        logger,
+        onChange: presenceEvents.announce,
+      })
+    : undefined;
+  const routeRecord = createRecordRouter(createEventDecoder(registry), router, (record, e) =>
+    hub.skipped(record.topic, record.partition, record.offset, e),
   );
   const admin = kafka.admin();
   const reader = kafka.reader();
@@ -86,7 +100,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const stopReading = async () => {
     await Promise.allSettled([liveFeed.stop(), gapReader.stop()]);
-    await Promise.allSettled([reader.close(), admin.close()]);
+    await presence?.close();
+    await presenceEvents.settled();
+    await Promise.allSettled([reader.close(), admin.close(), producer?.close()]);
   };
   const starter = createStreamStarter({
     hub,
@@ -105,6 +121,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let ready = false;
   let draining = false;
+  await presence?.start();
   const started = liveFeed.start().then(() => {
     ready = true;
   });
@@ -128,6 +145,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     isReady: () => ready,
     kafkaDegraded: liveFeed.degraded,
     isDraining: () => draining,
+    ...(publisher ? { publisher } : {}),
+    ...(presence ? { presence } : {}),
   });
 
   const server = await new Promise<Server>((resolve, reject) => {

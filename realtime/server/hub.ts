@@ -161,7 +161,7 @@ export function createHub(options: HubOptions) {
         const subscribers = connections.on(d.channel);
         if (!subscribers) continue;
         for (const conn of subscribers) {
-          if (conn.seen === version) continue;
+          if (conn.seen === version || (d.presence && !conn.presenceChannels.has(d.channel))) continue;
           conn.seen = version;
           if (conn.state === 'lagging' || belowFloor(conn, record.topic, record.partition, record.offset)) {
             continue;

@@ -61,6 +61,16 @@ export interface GatewayTunables {
   cookieName: string;
   /** Serve the demo page at /demo. */
   demo: boolean;
+  /** Largest body of `POST /v1/publish` (bytes); larger ones get 400. */
+  publishMaxBytes: number;
+  /** Publishes per second one token subject may make on this node; more get 429. */
+  publishRate: number;
+  /**
+   * Lifetime of a node's presence heartbeat in Redis (ms), refreshed every third of it: after
+   * a node dies, its members drop out of presence within this time, and their `left` events
+   * follow within a further third.
+   */
+  presenceTtlMs: number;
 }
 
 /** Everything {@link startGateway} needs. */
@@ -72,6 +82,10 @@ export interface GatewayOptions extends Partial<GatewayTunables> {
   auth: AuthOptions;
   /** pino logger; default: a silent one. */
   logger?: Logger;
+  /** Redis shared by every node for presence; unset: presence is off. */
+  redisUrl?: string;
+  /** Publish ephemeral events (`POST /v1/publish`, presence events); default true. */
+  publish?: boolean;
 }
 
 /** Defaults of the tunables. */
@@ -96,6 +110,9 @@ export const gatewayDefaults: GatewayTunables = {
   drainMs: 5_000,
   cookieName: 'outstream_token',
   demo: true,
+  publishMaxBytes: 8 * 1024,
+  publishRate: 20,
+  presenceTtlMs: 10_000,
 };
 
 /**

@@ -124,7 +124,7 @@ export function createStreamStarter(o: StreamStarterOptions) {
         const list = cursor.get(rec.topic)!;
         const next = rec.offset + 1n;
         if (next > list[rec.partition]!) list[rec.partition] = next;
-        const d = rec.deliveries.find((x) => conn.channels.has(x.channel));
+        const d = rec.deliveries.find((x) => conn.receives(x));
         if (!d) continue;
         if (
           hub.duplicates.dropped(rec) ||

@@ -76,16 +76,33 @@ describe('createRouter', () => {
   });
 
   it('knows which topics can feed each channel kind', () => {
-    expect([...router.topicsOf('hotel')].sort()).toEqual(['events.booking', 'events.room', 'events.user']);
+    expect([...router.topicsOf('hotel')].sort()).toEqual([
+      'ephemeral.presence',
+      'events.booking',
+      'events.room',
+      'events.user',
+    ]);
     expect([...router.topicsOf('user')].sort()).toEqual([
+      'ephemeral.chat',
+      'ephemeral.presence',
       'events.message',
       'events.notification',
       'events.user',
     ]);
-    expect([...router.topicsOf('booking')]).toEqual(['events.booking']);
+    expect([...router.topicsOf('booking')].sort()).toEqual(['ephemeral.presence', 'events.booking']);
   });
 
   it('has a route for every event type', () => {
     for (const t of eventTypes) expect(router.route(event(t)).length, t).toBeGreaterThan(0);
+  });
+
+  it('routes typing indicators to the recipients only, and flags presence deliveries', () => {
+    const typing = router.route(event('chat.typing', { recipientIds: ['u2', 'u3'] }));
+    expect(typing.map((d) => d.channel)).toEqual(['user:u2', 'user:u3']);
+    expect(typing.every((d) => d.presence === undefined)).toBe(true);
+    const joined = router.route(
+      event('presence.joined', { channel: 'booking:b9', hotel: null, booking: 'b9', user: null }),
+    );
+    expect(joined).toEqual([{ channel: 'booking:b9', data: expect.any(String), presence: true }]);
   });
 });

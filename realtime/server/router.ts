@@ -1,11 +1,20 @@
 import { traceIdOf } from '../../core/telemetry/index.ts';
 import { type AnyEvent, catalogue, type EventType, eventTypes, type Topic } from '../../schemas/index.ts';
-import { type ChannelKind, channelKinds, full, type RouteTable, routes } from '../channels.ts';
+import {
+  type ChannelKind,
+  channelKinds,
+  full,
+  presenceEventTypes,
+  type RouteTable,
+  routes,
+} from '../channels.ts';
 
 /** One delivery of an event: the channel and the SSE `data:` line (JSON) for that channel. */
 export interface Delivery {
   channel: string;
   data: string;
+  /** A presence event: only for streams whose token grants presence on the channel. */
+  presence?: boolean;
 }
 
 interface CompiledRoute {
@@ -74,7 +83,10 @@ export function createRouter(table: RouteTable = routes) {
             traceId,
             payload: r.project(event.payload as never),
           }).slice(1);
-          out.push({ channel, data: `${head}${JSON.stringify(channel)},${tail}` });
+          const data = `${head}${JSON.stringify(channel)},${tail}`;
+          out.push(
+            presenceEventTypes.has(event.type) ? { channel, data, presence: true } : { channel, data },
+          );
         }
       }
       return out;

@@ -8,7 +8,7 @@ import { devSecret } from './options.ts';
 // gateway accepts that one only when it has no key configured either: development only).
 // `--ops 'dlq:replay,dlq:release-key'` (or `'*'`) adds the ops console's operator claim.
 const usage =
-  "usage: npm run -s token -- --sub <user> (--channels 'hotel:1,user:u1|hotel:*|*' | --ops 'dlq:replay,dlq:release-key|*') [--ttl seconds] [--issuer I] [--audience A]";
+  "usage: npm run -s token -- --sub <user> (--channels 'hotel:1,user:u1|hotel:*|*' | --ops 'dlq:replay,dlq:release-key|*') [--publish 'user:u2'] [--presence 'hotel:1'] [--ttl seconds] [--issuer I] [--audience A]";
 
 async function main() {
   const { values } = parseCli(
@@ -17,6 +17,8 @@ async function main() {
         sub: { type: 'string' },
         channels: { type: 'string' },
         ops: { type: 'string' },
+        publish: { type: 'string' },
+        presence: { type: 'string' },
         ttl: { type: 'string', default: '3600' },
         issuer: { type: 'string' },
         audience: { type: 'string' },
@@ -37,6 +39,8 @@ async function main() {
     subject: values.sub,
     patterns: list(values.channels),
     ...(values.ops ? { ops: list(values.ops) } : {}),
+    ...(values.publish ? { publish: list(values.publish) } : {}),
+    ...(values.presence ? { presence: list(values.presence) } : {}),
     ttlSeconds: ttl,
     ...(issuer ? { issuer } : {}),
     ...(audience ? { audience } : {}),

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { declaredTopics } from '../../infra/topics/topics.ts';
 import { channelKinds, routes } from '../../realtime/channels.ts';
-import { aggregateTypes, catalogue, eventTypes } from '../catalogue.ts';
+import { aggregateTypes, catalogue, ephemeralAggregateTypes, eventTypes } from '../catalogue.ts';
 import { aggregateIdField } from './aggregate-id.ts';
 import { asyncApiDocument } from './document.ts';
 import { documentPath, renderDocument } from './main.ts';
@@ -34,7 +34,7 @@ describe('the AsyncAPI document', () => {
   }, 60_000);
 
   it('names every topic of infra/topics, with every event type of the catalogue on its topic', () => {
-    for (const topic of declaredTopics(aggregateTypes)) {
+    for (const topic of declaredTopics(aggregateTypes, {}, ephemeralAggregateTypes)) {
       const onTopic = eventTypes.filter((t) => catalogue[t].topic === topic.name);
       expect(doc.channels[topic.name]?.address).toBe(topic.name);
       expect(Object.keys(doc.channels[topic.name]!.messages)).toEqual(onTopic);

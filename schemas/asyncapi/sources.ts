@@ -8,7 +8,7 @@ import { DisconnectReason } from '../../realtime/server/connection.ts';
 import { gatewayDefaults } from '../../realtime/server/options.ts';
 import { ResetReason } from '../../realtime/server/position-check.ts';
 import { compileRoutes, createRouter } from '../../realtime/server/router.ts';
-import { aggregateTypes, catalogue, eventTypes } from '../catalogue.ts';
+import { aggregateTypes, catalogue, ephemeralAggregateTypes, eventTypes } from '../catalogue.ts';
 import { samples } from '../samples.ts';
 import { frame } from '../wire-format.ts';
 import type { AsyncApiInputs, ExampleEnvelope } from './inputs.ts';
@@ -34,7 +34,7 @@ export function repoSources(): AsyncApiInputs {
     version: packageJson.version,
     catalogue: eventTypes.map((t) => catalogue[t]),
     compatibility: Object.fromEntries(catalogueSchemas().map((s) => [s.subject, String(s.compatibility)])),
-    topics: declaredTopics(aggregateTypes),
+    topics: declaredTopics(aggregateTypes, {}, ephemeralAggregateTypes),
     headers: envelopeHeaders,
     frame,
     kafka: { host: localUrls.KAFKA_BROKERS, registryUrl: localUrls.SCHEMA_REGISTRY_URL },

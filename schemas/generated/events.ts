@@ -293,6 +293,52 @@ export interface BookingRoomAssigned {
 }
 
 /**
+ * Ephemeral: a participant added or removed a reaction on a message (the actor is who reacted).
+ *
+ * Avro record `outstream.chat.ChatReaction`.
+ */
+export interface ChatReaction {
+  /** The conversation (aggregate id). */
+  conversationId: string;
+  /** Users who should see the reaction, the reacting user excluded. */
+  recipientIds: string[];
+  /** The message reacted to. */
+  messageId: string;
+  /** The reaction, e.g. a single emoji. */
+  emoji: string;
+  /** True when added, false when removed. */
+  added: boolean;
+}
+
+/**
+ * Ephemeral: a participant read a conversation up to a message (a read receipt; the actor is the reader).
+ *
+ * Avro record `outstream.chat.ChatRead`.
+ */
+export interface ChatRead {
+  /** The conversation (aggregate id). */
+  conversationId: string;
+  /** Users who should see the receipt, the reader excluded. */
+  recipientIds: string[];
+  /** The last message read. */
+  messageId: string;
+}
+
+/**
+ * Ephemeral: a participant started or stopped typing in a conversation (the actor is who types). Never written to the database; kept only for its topic's short retention.
+ *
+ * Avro record `outstream.chat.ChatTyping`.
+ */
+export interface ChatTyping {
+  /** The conversation (aggregate id). */
+  conversationId: string;
+  /** Users who should see the indicator, the typist excluded. */
+  recipientIds: string[];
+  /** True while typing, false once stopped. */
+  typing: boolean;
+}
+
+/**
  * A chat message was sent in a conversation (guest chat or staff chat).
  *
  * Avro record `outstream.message.MessageCreated`.
@@ -430,6 +476,64 @@ export const NotificationKind = {
   BOOKING_REMINDER: 'BOOKING_REMINDER',
   STAY_FOLLOW_UP: 'STAY_FOLLOW_UP',
 } as const;
+
+/**
+ * Ephemeral, written by the realtime gateway: a subject opened its first stream on a presence channel (across every gateway node).
+ *
+ * Avro record `outstream.presence.PresenceJoined`.
+ */
+export interface PresenceJoined {
+  /** The channel, e.g. hotel:1 (aggregate id). */
+  channel: string;
+  /**
+   * The id of the channel when it is hotel:<id>, else null.
+   * @default null
+   */
+  hotel: string | null;
+  /**
+   * The id of the channel when it is booking:<id>, else null.
+   * @default null
+   */
+  booking: string | null;
+  /**
+   * The id of the channel when it is user:<id>, else null.
+   * @default null
+   */
+  user: string | null;
+  /** Who joined or left: the token's subject. */
+  subject: string;
+  /** The subject's open streams on the channel, across every node, after the change. */
+  connections: number;
+}
+
+/**
+ * Ephemeral, written by the realtime gateway: a subject's last stream on a presence channel ended (or the node holding it died).
+ *
+ * Avro record `outstream.presence.PresenceLeft`.
+ */
+export interface PresenceLeft {
+  /** The channel, e.g. hotel:1 (aggregate id). */
+  channel: string;
+  /**
+   * The id of the channel when it is hotel:<id>, else null.
+   * @default null
+   */
+  hotel: string | null;
+  /**
+   * The id of the channel when it is booking:<id>, else null.
+   * @default null
+   */
+  booking: string | null;
+  /**
+   * The id of the channel when it is user:<id>, else null.
+   * @default null
+   */
+  user: string | null;
+  /** Who joined or left: the token's subject. */
+  subject: string;
+  /** The subject's open streams on the channel, across every node, after the change. */
+  connections: number;
+}
 
 /**
  * Guests moved into or out of a room (check-in, check-out, room move, guest removed).
@@ -617,6 +721,12 @@ export type Events = {
   'booking.reminder_due': BookingReminderDue;
   /** A room was assigned to a booking, or the booking moved to another room. */
   'booking.room_assigned': BookingRoomAssigned;
+  /** Ephemeral: a participant added or removed a reaction on a message (the actor is who reacted). */
+  'chat.reaction': ChatReaction;
+  /** Ephemeral: a participant read a conversation up to a message (a read receipt; the actor is the reader). */
+  'chat.read': ChatRead;
+  /** Ephemeral: a participant started or stopped typing in a conversation (the actor is who types). Never written to the database; kept only for its topic's short retention. */
+  'chat.typing': ChatTyping;
   /** A chat message was sent in a conversation (guest chat or staff chat). */
   'message.created': MessageCreated;
   /** A message was deleted; clients remove it from the conversation. */
@@ -625,6 +735,10 @@ export type Events = {
   'message.edited': MessageEdited;
   /** The notifications group decided to notify a user about another event. */
   'notification.created': NotificationCreated;
+  /** Ephemeral, written by the realtime gateway: a subject opened its first stream on a presence channel (across every gateway node). */
+  'presence.joined': PresenceJoined;
+  /** Ephemeral, written by the realtime gateway: a subject's last stream on a presence channel ended (or the node holding it died). */
+  'presence.left': PresenceLeft;
   /** Guests moved into or out of a room (check-in, check-out, room move, guest removed). */
   'room.occupancy_changed': RoomOccupancyChanged;
   /** Housekeeping or maintenance moved a room to another status. */
@@ -1116,6 +1230,53 @@ export const eventSchemas: { readonly [K in EventType]: AvroRecordSchema } = {
       }
     ]
   },
+  'chat.reaction': {
+    "type": "record",
+    "name": "ChatReaction",
+    "namespace": "outstream.chat",
+    "doc": "Ephemeral: a participant added or removed a reaction on a message (the actor is who reacted).",
+    "fields": [
+      { "name": "conversationId", "type": "string", "doc": "The conversation (aggregate id)." },
+      {
+        "name": "recipientIds",
+        "type": { "type": "array", "items": "string" },
+        "doc": "Users who should see the reaction, the reacting user excluded."
+      },
+      { "name": "messageId", "type": "string", "doc": "The message reacted to." },
+      { "name": "emoji", "type": "string", "doc": "The reaction, e.g. a single emoji." },
+      { "name": "added", "type": "boolean", "doc": "True when added, false when removed." }
+    ]
+  },
+  'chat.read': {
+    "type": "record",
+    "name": "ChatRead",
+    "namespace": "outstream.chat",
+    "doc": "Ephemeral: a participant read a conversation up to a message (a read receipt; the actor is the reader).",
+    "fields": [
+      { "name": "conversationId", "type": "string", "doc": "The conversation (aggregate id)." },
+      {
+        "name": "recipientIds",
+        "type": { "type": "array", "items": "string" },
+        "doc": "Users who should see the receipt, the reader excluded."
+      },
+      { "name": "messageId", "type": "string", "doc": "The last message read." }
+    ]
+  },
+  'chat.typing': {
+    "type": "record",
+    "name": "ChatTyping",
+    "namespace": "outstream.chat",
+    "doc": "Ephemeral: a participant started or stopped typing in a conversation (the actor is who types). Never written to the database; kept only for its topic's short retention.",
+    "fields": [
+      { "name": "conversationId", "type": "string", "doc": "The conversation (aggregate id)." },
+      {
+        "name": "recipientIds",
+        "type": { "type": "array", "items": "string" },
+        "doc": "Users who should see the indicator, the typist excluded."
+      },
+      { "name": "typing", "type": "boolean", "doc": "True while typing, false once stopped." }
+    ]
+  },
   'message.created': {
     "type": "record",
     "name": "MessageCreated",
@@ -1292,6 +1453,72 @@ export const eventSchemas: { readonly [K in EventType]: AvroRecordSchema } = {
         "name": "createdAt",
         "type": { "type": "long", "logicalType": "timestamp-millis" },
         "doc": "When the notification was created."
+      }
+    ]
+  },
+  'presence.joined': {
+    "type": "record",
+    "name": "PresenceJoined",
+    "namespace": "outstream.presence",
+    "doc": "Ephemeral, written by the realtime gateway: a subject opened its first stream on a presence channel (across every gateway node).",
+    "fields": [
+      { "name": "channel", "type": "string", "doc": "The channel, e.g. hotel:1 (aggregate id)." },
+      {
+        "name": "hotel",
+        "type": ["null", "string"],
+        "default": null,
+        "doc": "The id of the channel when it is hotel:<id>, else null."
+      },
+      {
+        "name": "booking",
+        "type": ["null", "string"],
+        "default": null,
+        "doc": "The id of the channel when it is booking:<id>, else null."
+      },
+      {
+        "name": "user",
+        "type": ["null", "string"],
+        "default": null,
+        "doc": "The id of the channel when it is user:<id>, else null."
+      },
+      { "name": "subject", "type": "string", "doc": "Who joined or left: the token's subject." },
+      {
+        "name": "connections",
+        "type": "int",
+        "doc": "The subject's open streams on the channel, across every node, after the change."
+      }
+    ]
+  },
+  'presence.left': {
+    "type": "record",
+    "name": "PresenceLeft",
+    "namespace": "outstream.presence",
+    "doc": "Ephemeral, written by the realtime gateway: a subject's last stream on a presence channel ended (or the node holding it died).",
+    "fields": [
+      { "name": "channel", "type": "string", "doc": "The channel, e.g. hotel:1 (aggregate id)." },
+      {
+        "name": "hotel",
+        "type": ["null", "string"],
+        "default": null,
+        "doc": "The id of the channel when it is hotel:<id>, else null."
+      },
+      {
+        "name": "booking",
+        "type": ["null", "string"],
+        "default": null,
+        "doc": "The id of the channel when it is booking:<id>, else null."
+      },
+      {
+        "name": "user",
+        "type": ["null", "string"],
+        "default": null,
+        "doc": "The id of the channel when it is user:<id>, else null."
+      },
+      { "name": "subject", "type": "string", "doc": "Who joined or left: the token's subject." },
+      {
+        "name": "connections",
+        "type": "int",
+        "doc": "The subject's open streams on the channel, across every node, after the change."
       }
     ]
   },
