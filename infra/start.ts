@@ -80,13 +80,22 @@ async function main() {
       Array.from({ length: members }, (_, m) => ({
         name: nth(g.name, m + 1),
         args: [path.join(root, 'consumers', 'runtime', 'main.ts'), g.name],
-        env: { OUTSTREAM_HEALTH_PORT: String(memberHealthPort(defaultHealthPort(g, config), m + 1)) },
+        // The first member keeps the environment's settings (OUTSTREAM_HEALTH_PORT included).
+        ...(m === 0
+          ? {}
+          : {
+              env: { OUTSTREAM_HEALTH_PORT: String(memberHealthPort(defaultHealthPort(g, config), m + 1)) },
+            }),
       })),
     );
   const gatewayPorts = Array.from({ length: gateways }, (_, i) => config.sse.port + i);
   if (only === undefined) {
     gatewayPorts.forEach((port, i) => {
-      specs.push({ name: nth('realtime', i + 1), args: [gatewayEntry], env: { SSE_PORT: String(port) } });
+      specs.push({
+        name: nth('realtime', i + 1),
+        args: [gatewayEntry],
+        ...(i === 0 ? {} : { env: { SSE_PORT: String(port) } }),
+      });
     });
     specs.push({ name: 'dispatcher', args: [dispatcherEntry] });
     specs.push({ name: 'console', args: [consoleEntry] });
