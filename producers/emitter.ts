@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { maxEventBytes } from '../connect/event-limit.ts';
 import { ErrorCode, type FieldIssue, InvalidEventError, OutstreamError } from '../core/errors.ts';
-import { catalogue, type EventType } from '../schemas/index.ts';
+import { catalogue, type OutboxEventType } from '../schemas/index.ts';
 import type { AnyEmitInput, EmitInput, Emitted } from './envelope.ts';
 import { insertOutboxRows } from './outbox-rows.ts';
 import { type PreparedEvent, prepareEvent, toOutboxRow } from './prepare.ts';
@@ -84,7 +84,7 @@ export function createEmitter({ schemaIds, retainRows = false }: EmitterOptions)
 
   return {
     /** Emits one event in the caller's transaction. Throws InvalidEventError before writing anything. */
-    async emit<K extends EventType>(tx: Tx, event: EmitInput<K>): Promise<Emitted> {
+    async emit<K extends OutboxEventType>(tx: Tx, event: EmitInput<K>): Promise<Emitted> {
       const [result] = await write(tx, [await prepareEvent(schemaIds, event as unknown as AnyEmitInput)]);
       return result!;
     },

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { samples } from '../schemas/index.ts';
+import { type EphemeralEventType, samples } from '../schemas/index.ts';
 import { type AnyEmitInput, type EmitInput, envelopeIssues } from './envelope.ts';
 
 const valid: AnyEmitInput = {
@@ -56,5 +56,7 @@ describe('emit input types', () => {
       payload: samples['room.status_changed'],
     };
     expect([wrongType, wrongPayload]).toHaveLength(2);
+    // An ephemeral type is written with publish(), never through the outbox.
+    expectTypeOf<Extract<AnyEmitInput['type'], EphemeralEventType>>().toBeNever();
   });
 });

@@ -1,6 +1,6 @@
 import type { FieldIssue } from '../core/errors.ts';
 import type { TraceContext } from '../core/telemetry/index.ts';
-import type { Events, EventType } from '../schemas/index.ts';
+import type { Events, EventType, OutboxEventType } from '../schemas/index.ts';
 
 /** W3C trace context, propagated to every consumer as Kafka headers. */
 export type { TraceContext };
@@ -24,8 +24,8 @@ export interface EmitInput<K extends EventType = EventType> {
   occurredAt?: Date;
 }
 
-/** Any one event: the union over every event type (what `emitMany` takes). */
-export type AnyEmitInput = { [K in EventType]: EmitInput<K> }[EventType];
+/** Any one outbox event: the union over every outbox event type (what `emitMany` takes). */
+export type AnyEmitInput = { [K in OutboxEventType]: EmitInput<K> }[OutboxEventType];
 
 /** What `emit()` wrote (or, for a known idempotency key, what was written before). */
 export interface Emitted {

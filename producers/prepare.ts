@@ -8,7 +8,7 @@ import {
   UnknownEventTypeError,
 } from '../core/errors.ts';
 import { activeTraceContext, type TraceContext } from '../core/telemetry/index.ts';
-import { catalogue, encodePayload, frame, isEventType } from '../schemas/index.ts';
+import { catalogue, type EventType, encodePayload, frame, isEventType } from '../schemas/index.ts';
 import { type AnyEmitInput, envelopeIssues } from './envelope.ts';
 import type { OutboxRow } from './outbox-rows.ts';
 import type { SchemaIds } from './schema-ids.ts';
@@ -24,43 +24,63 @@ export interface PreparedEvent {
   trace: TraceContext | undefined;
 }
 
+/** An event checked and Avro-encoded (not yet framed): what {@link checkEvent} returns. */
+export interface CheckedEvent {
+  type: EventType;
+  /** The payload's Avro encoding, without the Confluent frame. */
+  body: Buffer;
+}
+
+/** Where an event is written: the outbox (emit, schedule) or its ephemeral topic (publish). */
+export type EventDestination = 'outbox' | 'ephemeral';
+
 /**
- * Validates an event (type, envelope, payload against its Avro schema, size within
- * `maxEventBytes`), encodes and frames it: the one path every event takes before it is
- * written, by `emit()` as by `schedule()`.
+ * The one validation path of every event, whatever writes it: the type is known and fits the
+ * destination, the envelope fields are valid, the payload matches its Avro schema, and the
+ * whole event (framed payload plus envelope and headers) is within `maxEventBytes`.
  *
+ * @param aggregatePath where the aggregate id came from, when the caller took it from the
+ *   payload (publish()): its issues are reported there, once.
  * @throws UnknownEventTypeError for a type the catalogue does not know.
- * @throws InvalidEventError naming every offending field (or the size), before anything is written.
+ * @throws InvalidEventError naming every offending field (or the size).
  */
-export async function prepareEvent(
-  schemaIds: SchemaIds,
+export function checkEvent(
   input: AnyEmitInput,
-  extraIssues: readonly FieldIssue[] = [],
-): Promise<PreparedEvent> {
+  destination: EventDestination,
+  trace: TraceContext | undefined,
+  { extraIssues = [], aggregatePath }: { extraIssues?: readonly FieldIssue[]; aggregatePath?: string } = {},
+): CheckedEvent {
   const type = (input as { type: unknown }).type;
   if (typeof type !== 'string' || !isEventType(type)) throw new UnknownEventTypeError(String(type));
-  if (catalogue[type].ephemeral) {
-    // Debezium would route it to `events.<aggregate>`, a topic nobody reads for it.
+  if (Boolean(catalogue[type].ephemeral) !== (destination === 'ephemeral')) {
     throw new InvalidEventError(type, [
       {
         path: 'type',
-        expected: 'an outbox event type (ephemeral types are written with publish(), no database)',
+        expected:
+          destination === 'outbox'
+            ? // Debezium would route it to `events.<aggregate>`, a topic nobody reads for it.
+              'an outbox event type (ephemeral types are written with publish(), no database)'
+            : 'an ephemeral event type (outbox events are written with emit() in a transaction)',
         received: JSON.stringify(type),
       },
     ]);
   }
   const issues: FieldIssue[] = [...envelopeIssues(input), ...extraIssues];
-  // The caller's active span when it gave none: its handlers' spans then join its trace.
-  const trace = input.trace ?? activeTraceContext();
-  let payload: Buffer | undefined;
+  if (aggregatePath !== undefined) {
+    for (const i of issues) if (i.path === 'aggregateId') i.path = aggregatePath;
+  }
+  let body: Buffer | undefined;
   try {
-    payload = encodePayload(type, input.payload as never);
+    body = encodePayload(type, input.payload as never);
   } catch (e) {
     if (!isOutstreamError(e, ErrorCode.invalidEvent)) throw e;
-    issues.push(...(e as InvalidEventError).issues.map((i) => ({ ...i, path: joinPath('payload', i.path) })));
+    for (const i of (e as InvalidEventError).issues) {
+      const path = joinPath('payload', i.path);
+      if (!issues.some((j) => j.path === path)) issues.push({ ...i, path });
+    }
   }
-  if (issues.length > 0 || payload === undefined) throw new InvalidEventError(type, issues);
-  const size = payload.length + 5 + envelopeBytes(input, trace);
+  if (issues.length > 0 || body === undefined) throw new InvalidEventError(type, issues);
+  const size = body.length + 5 + envelopeBytes(input, trace);
   if (size > maxEventBytes) {
     throw new InvalidEventError(type, [
       {
@@ -70,11 +90,29 @@ export async function prepareEvent(
       },
     ]);
   }
+  return { type, body };
+}
+
+/**
+ * Validates an event ({@link checkEvent}), encodes and frames it: the one path every outbox
+ * event takes before it is written, by `emit()` as by `schedule()`.
+ *
+ * @throws UnknownEventTypeError for a type the catalogue does not know.
+ * @throws InvalidEventError naming every offending field (or the size), before anything is written.
+ */
+export async function prepareEvent(
+  schemaIds: SchemaIds,
+  input: AnyEmitInput,
+  extraIssues: readonly FieldIssue[] = [],
+): Promise<PreparedEvent> {
+  // The caller's active span when it gave none: its handlers' spans then join its trace.
+  const trace = input.trace ?? activeTraceContext();
+  const { type, body } = checkEvent(input, 'outbox', trace, { extraIssues });
   const schemaId = await schemaIds.idFor(type);
   return {
     input,
     eventId: uuidv7(),
-    payload: frame(schemaId, payload),
+    payload: frame(schemaId, body),
     occurredAt: input.occurredAt ?? new Date(),
     trace,
   };

@@ -1,24 +1,16 @@
 import { v7 as uuidv7 } from 'uuid';
-import { maxEventBytes } from '../connect/event-limit.ts';
 import { envelopeHeaders } from '../connect/outbox-connector.ts';
-import {
-  ErrorCode,
-  type FieldIssue,
-  InvalidEventError,
-  isOutstreamError,
-  UnknownEventTypeError,
-} from '../core/errors.ts';
 import type { KafkaProducer } from '../core/kafka/index.ts';
 import {
   aggregateIdField,
   catalogue,
   type EphemeralEventType,
   type Events,
-  encodePayload,
   frame,
   isEventType,
 } from '../schemas/index.ts';
-import { envelopeIssues, type TraceContext } from './envelope.ts';
+import type { TraceContext } from './envelope.ts';
+import { checkEvent } from './prepare.ts';
 import type { SchemaIds } from './schema-ids.ts';
 
 /** What a caller passes to `publish()` for one ephemeral event of type `K`. */
@@ -67,56 +59,26 @@ export function createPublisher({ producer, schemaIds }: PublisherOptions) {
   /**
    * Validates and encodes an event without writing it.
    *
-   * @throws UnknownEventTypeError for a type the catalogue does not know; InvalidEventError
-   *   naming every bad field, for an outbox (non-ephemeral) type, or for an event over the
-   *   pipeline's size limit.
+   * @throws as `checkEvent()` (producers/prepare.ts), the path every event takes:
+   *   UnknownEventTypeError for a type the catalogue does not know; InvalidEventError naming
+   *   every bad field, for an outbox (non-ephemeral) type, or for an event over the size limit.
    */
   function prepare(input: AnyPublishInput) {
     const type = (input as { type: unknown }).type;
-    if (typeof type !== 'string' || !isEventType(type)) throw new UnknownEventTypeError(String(type));
-    const entry = catalogue[type];
-    if (!entry.ephemeral) {
-      throw new InvalidEventError(type, [
-        {
-          path: 'type',
-          expected: 'an ephemeral event type (outbox events are written with emit() in a transaction)',
-          received: JSON.stringify(type),
-        },
-      ]);
-    }
-    const field = aggregateIdField(entry.schema)!;
+    const entry = typeof type === 'string' && isEventType(type) ? catalogue[type] : undefined;
+    // The key is the payload's aggregate id field (an outbox type has one too: checkEvent
+    // refuses it by its type).
+    const field = entry && aggregateIdField(entry.schema);
     const raw = input.payload as unknown;
     const aggregateId =
-      typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[field] : undefined;
-    const issues: FieldIssue[] = envelopeIssues({ ...input, aggregateId } as never).map((i) =>
-      i.path === 'aggregateId' ? { ...i, path: `payload.${field}` } : i,
-    );
-    let body: Buffer | undefined;
-    try {
-      body = encodePayload(type, input.payload as never);
-    } catch (e) {
-      if (!isOutstreamError(e, ErrorCode.invalidEvent)) throw e;
-      issues.push(
-        ...(e as InvalidEventError).issues
-          .map((i) => ({ ...i, path: i.path ? `payload.${i.path}` : 'payload' }))
-          .filter((i) => !issues.some((j) => j.path === i.path)),
-      );
-    }
-    if (issues.length > 0 || body === undefined) throw new InvalidEventError(type, issues);
-    const size = body.length + 5 + 256 + Buffer.byteLength(`${type}${aggregateId}${input.actor ?? ''}`);
-    if (size > maxEventBytes) {
-      throw new InvalidEventError(type, [
-        {
-          path: 'payload',
-          expected: `an event of at most ${maxEventBytes} bytes`,
-          received: `${size} bytes`,
-        },
-      ]);
-    }
+      field && typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[field] : undefined;
+    const { body } = checkEvent({ ...input, aggregateId } as never, 'ephemeral', input.trace, {
+      aggregatePath: field ? `payload.${field}` : undefined,
+    });
     return {
-      type,
-      topic: entry.topic,
-      aggregateType: entry.aggregateType,
+      type: type as EphemeralEventType,
+      topic: entry!.topic,
+      aggregateType: entry!.aggregateType,
       aggregateId: aggregateId as string,
       body,
     };

@@ -1,5 +1,5 @@
 import type { FieldIssue } from '../core/errors.ts';
-import type { EventType } from '../schemas/index.ts';
+import type { OutboxEventType } from '../schemas/index.ts';
 import type { EmitInput } from './envelope.ts';
 
 /**
@@ -7,7 +7,7 @@ import type { EmitInput } from './envelope.ts';
  * scheduled event occurs when it is published) and without `idempotencyKey` (a schedule's
  * `key` replaces it: scheduling again with the same key replaces the pending schedule).
  */
-export type ScheduleInput<K extends EventType = EventType> = Omit<
+export type ScheduleInput<K extends OutboxEventType = OutboxEventType> = Omit<
   EmitInput<K>,
   'occurredAt' | 'idempotencyKey'
 >;

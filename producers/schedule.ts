@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.ts';
-import { catalogue, type EventType } from '../schemas/index.ts';
+import { catalogue, type OutboxEventType } from '../schemas/index.ts';
 import { assertInTransaction, type Tx } from './emitter.ts';
 import type { AnyEmitInput } from './envelope.ts';
 import { prepareEvent, toOutboxRow } from './prepare.ts';
@@ -22,7 +22,7 @@ export interface SchedulerOptions {
 export interface Scheduled {
   /** The id the event will be published with. */
   eventId: string;
-  type: EventType;
+  type: OutboxEventType;
   aggregateId: string;
   topic: string;
   /** When it is due (the database's clock for `{ in }`). */
@@ -58,7 +58,7 @@ export function createScheduler({ schemaIds }: SchedulerOptions) {
      *   Date), `when.in` (negative, NaN, infinite), `options.key` (empty, over 255 characters) —
      *   or the size, before anything is written.
      */
-    async schedule<K extends EventType>(
+    async schedule<K extends OutboxEventType>(
       tx: Tx,
       event: ScheduleInput<K>,
       when: ScheduleWhen,

@@ -53,6 +53,9 @@ export type EphemeralEventType = {
   [K in EventType]: (typeof aggregateOf)[K] extends EphemeralAggregateType ? K : never;
 }[EventType];
 
+/** An event type written through the outbox (`emit()`, `schedule()`): every type but the ephemeral ones. */
+export type OutboxEventType = Exclude<EventType, EphemeralEventType>;
+
 /**
  * A topic carrying events: `events.<aggregate>` (the outbox's) or `ephemeral.<aggregate>`
  * (`publish()`'s).

@@ -18,6 +18,7 @@ export type {
   CatalogueEntry,
   EphemeralAggregateType,
   EphemeralEventType,
+  OutboxEventType,
   Topic,
 } from './catalogue.ts';
 export {
