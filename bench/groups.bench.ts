@@ -410,7 +410,7 @@ interface FloorResult {
 /**
  * `--capture-sweep`: the capture floor at each rate in turn. The Debezium task is one per
  * database and cannot be scaled out by adding members: the rate past which the offered load is
- * no longer met, or commit → Kafka latency grows, is its ceiling on this machine.
+ * no longer met, or commit → reader latency grows, is its ceiling on this machine.
  */
 async function captureSweep(rates: number[], batch: number): Promise<void> {
   const results: FloorResult[] = [];
