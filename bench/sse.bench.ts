@@ -24,9 +24,15 @@ import { waitFor } from '../core/wait.ts';
 import { type AnyEmitInput, createEmitter, createSchemaIds } from '../producers/index.ts';
 import { mintToken } from '../realtime/server/auth.ts';
 import { samples } from '../schemas/index.ts';
+import { cpuSnapshot } from './cpu.ts';
 import type { LoadCommand, LoadReply } from './sse-load.ts';
 
-const usage = `usage: npm run bench:sse [-- --quick] [--connections 15000] [--subscribers 1000] [--rate 1000]`;
+const usage = `usage: npm run bench:sse [-- --quick] [--connections 15000] [--subscribers 1000] [--rate 1000]
+    [--seconds 20] [--fanout-sweep 1000,5000,10000 [--channels 10]]
+  --fanout-sweep  only the fan-out of one gateway node: for each subscriber count in turn,
+                  --rate events/s spread over --channels hotel channels (each event reaches
+                  subscribers / channels streams); prints deliveries/s, commit → client p50/p99,
+                  the gateway's CPU per million deliveries and the node's ceiling on this machine`;
 const { values } = parseCli(
   {
     options: {
@@ -35,6 +41,8 @@ const { values } = parseCli(
       subscribers: { type: 'string' },
       rate: { type: 'string' },
       seconds: { type: 'string' },
+      'fanout-sweep': { type: 'string' },
+      channels: { type: 'string' },
     },
   },
   usage,
@@ -44,7 +52,6 @@ const connections = Number(values.connections ?? (quick ? 1_000 : 15_000));
 const subscribers = Number(values.subscribers ?? (quick ? 200 : 1_000));
 const rate = Number(values.rate ?? (quick ? 200 : 1_000));
 const seconds = Number(values.seconds ?? (quick ? 6 : 20));
-const hotels = Math.max(1, Math.round(subscribers / 10));
 const heartbeatMs = 5_000;
 const perGenerator = 7_500;
 const config = loadConfig(process.env);
@@ -184,28 +191,61 @@ async function memory(token: string, gateway: { port: number; pid: number }) {
 }
 
 // ── 2–3. Latency and reconnect storm ────────────────────────────────────────────────────────
-async function latency(token: string, gateway: { port: number }) {
+/** One latency run: who subscribes, how fast events come, and whether the baseline and the storm run. */
+interface LatencyPlan {
+  subscribers: number;
+  hotels: number;
+  rate: number;
+  seconds: number;
+  /** The Redis pub/sub baseline and the reconnect storm (the default run); off in the fan-out sweep. */
+  compare: boolean;
+}
+
+/** Outstream's figures of one run. */
+interface LatencyResult {
+  p50: number;
+  p99: number;
+  lost: number;
+  duplicates: number;
+  delivered: number;
+  byWindow: string;
+  subscribed: number;
+  emitted: number;
+  elapsedSeconds: number;
+}
+
+async function latency(
+  token: string,
+  gateway: { port: number },
+  { subscribers, hotels, rate, seconds, compare }: LatencyPlan,
+): Promise<LatencyResult> {
   const redisUrl = config.redis.url;
-  const bare = await startBare(redisUrl);
-  const [outGen, redisGen] = generators(2);
+  const bare = compare ? await startBare(redisUrl) : undefined;
+  // At most `perGenerator` sockets per generator process (the open-files limit).
+  const outGens = generators(Math.ceil(subscribers / perGenerator));
+  const [redisGen] = compare ? generators(1) : [];
   const hotelOf = (i: number) => `bh${run}-${i % hotels}`;
   const okOut = await open(
-    [outGen!],
+    outGens,
     gateway.port,
     Array.from({ length: subscribers }, (_, i) => `/v1/stream?channels=hotel:${hotelOf(i)}&token=${token}`),
   );
-  const okRedis = await open(
-    [redisGen!],
-    bare.port,
-    Array.from({ length: subscribers }, (_, i) => `/stream?channels=hotel:${hotelOf(i)}`),
-  );
+  const okRedis =
+    redisGen && bare
+      ? await open(
+          [redisGen],
+          bare.port,
+          Array.from({ length: subscribers }, (_, i) => `/stream?channels=hotel:${hotelOf(i)}`),
+        )
+      : 0;
   console.log(
-    `${okOut} Outstream and ${okRedis} Redis-baseline subscribers on ${hotels} hotel channels ` +
-      `(${subscribers / hotels} per channel); ${rate} events/s for ${seconds} s, storm at ${seconds / 2} s`,
+    `${okOut} Outstream${compare ? ` and ${okRedis} Redis-baseline` : ''} subscribers on ${hotels} hotel channels ` +
+      `(${subscribers / hotels} per channel); ${rate} events/s for ${seconds} s` +
+      (compare ? `, storm at ${seconds / 2} s` : ''),
   );
 
   const pool = new pg.Pool({ connectionString: config.database.url, max: 8 });
-  const redis = new Redis(redisUrl);
+  const redis = compare ? new Redis(redisUrl) : undefined;
   const emitter = createEmitter({
     schemaIds: createSchemaIds(createSchemaRegistry({ url: config.registry.url })),
   });
@@ -233,16 +273,16 @@ async function latency(token: string, gateway: { port: number }) {
       const emitted = await emitter.emitMany(client, batch);
       await client.query('COMMIT');
       const committedAt = performance.timeOrigin + performance.now();
-      const pipeline = redis.pipeline();
+      const pipeline = redis?.pipeline();
       emitted.forEach((e, i) => {
         const input = batch[i]!;
         const hotel = (input.payload as { hotelId: string }).hotelId;
         events.set(e.eventId, { hotel, committedAt });
         // The seeds' design: publish the realtime message after the commit.
         const data = { id: e.eventId, type: e.type, channel: `hotel:${hotel}`, payload: input.payload };
-        pipeline.publish(`hotel:${hotel}`, JSON.stringify(data));
+        pipeline?.publish(`hotel:${hotel}`, JSON.stringify(data));
       });
-      await pipeline.exec();
+      await pipeline?.exec();
     } finally {
       client.release();
       inFlight--;
@@ -259,28 +299,31 @@ async function latency(token: string, gateway: { port: number }) {
     if (wait > 0) await sleep(wait);
     ticks++;
     if (inFlight < 64) timers.push(tick());
-    if (!storm && performance.now() - started >= (seconds * 1000) / 2) {
+    if (compare && !storm && performance.now() - started >= (seconds * 1000) / 2) {
       stormAt = performance.timeOrigin + performance.now();
       storm = Promise.all([
-        ask(outGen!, { cmd: 'storm', resume: true }, 'stormed'),
+        ask(outGens[0]!, { cmd: 'storm', resume: true }, 'stormed'),
         ask(redisGen!, { cmd: 'storm', resume: false }, 'stormed'),
       ]);
     }
   }
   await Promise.all(timers);
   const elapsed = (performance.now() - started) / 1000;
-  const stormed = (await storm) as Extract<LoadReply, { reply: 'stormed' }>[];
+  const stormed = (await storm) as Extract<LoadReply, { reply: 'stormed' }>[] | undefined;
   console.log(
-    `emitted ${events.size} events in ${elapsed.toFixed(1)} s (${(events.size / elapsed).toFixed(0)}/s); ` +
-      `storm reopened ${stormed[0]!.reopened} Outstream and ${stormed[1]!.reopened} baseline streams`,
+    `emitted ${events.size} events in ${elapsed.toFixed(1)} s (${(events.size / elapsed).toFixed(0)}/s)` +
+      (stormed
+        ? `; storm reopened ${stormed[0]!.reopened} Outstream and ${stormed[1]!.reopened} baseline streams`
+        : ''),
   );
 
   // Wait until deliveries settle (resumes may still be catching up).
   let last = -1;
   let reports: Extract<LoadReply, { reply: 'report' }>[] = [];
+  const reporters = [...outGens, ...(redisGen ? [redisGen] : [])];
   for (let i = 0; i < 30; i++) {
     await sleep(2_000);
-    reports = await Promise.all([outGen!, redisGen!].map((g) => ask(g, { cmd: 'report' }, 'report')));
+    reports = await Promise.all(reporters.map((g) => ask(g, { cmd: 'report' }, 'report')));
     const total = reports.reduce((n, r) => n + r.received.reduce((m, c) => m + c.ids.length, 0), 0);
     if (total === last) break;
     last = total;
@@ -292,7 +335,12 @@ async function latency(token: string, gateway: { port: number }) {
     list.push(id);
     byHotel.set(e.hotel, list);
   }
-  const results = reports.map((report) => {
+  // The Outstream streams are spread over several generators: one report of them all.
+  const merged = [
+    { received: reports.slice(0, outGens.length).flatMap((r) => r.received) },
+    ...(redisGen ? [reports.at(-1)!] : []),
+  ];
+  const results = merged.map((report) => {
     const latencies: number[] = [];
     const windows = new Map<number, number[]>();
     let lost = 0;
@@ -333,10 +381,15 @@ async function latency(token: string, gateway: { port: number }) {
     return { p50: pct(50), p99: pct(99), lost, duplicates, delivered, byWindow };
   });
   const [o, r] = results;
+  for (const g of reporters) g.kill();
+  redis?.disconnect();
+  await pool.end();
+  const result = { ...o!, subscribed: okOut, emitted: events.size, elapsedSeconds: elapsed };
+  if (!r) return result;
   console.log('\ncommit → client (steady state, before the storm), and deliveries over the whole run:');
   for (const [name, x] of [
     ['outstream (Kafka)', o!],
-    ['redis pub/sub SSE', r!],
+    ['redis pub/sub SSE', r],
   ] as const) {
     console.log(
       `${name.padEnd(18)} p50 ${fmt(x.p50)}  p99 ${fmt(x.p99)}  delivered ${x.delivered}  ` +
@@ -344,13 +397,66 @@ async function latency(token: string, gateway: { port: number }) {
     );
   }
   console.log(`p99 per 2 s window of commit time (ms), outstream: ${o!.byWindow}`);
-  console.log(`                                      redis:     ${r!.byWindow}`);
+  console.log(`                                      redis:     ${r.byWindow}`);
   console.log(
-    `latency ratio outstream / redis: p50 ${(o!.p50 / r!.p50).toFixed(2)}×, p99 ${(o!.p99 / r!.p99).toFixed(2)}×`,
+    `latency ratio outstream / redis: p50 ${(o!.p50 / r.p50).toFixed(2)}×, p99 ${(o!.p99 / r.p99).toFixed(2)}×`,
   );
-  for (const g of [outGen!, redisGen!]) g.kill();
-  redis.disconnect();
-  await pool.end();
+  return result;
+}
+
+// ── 4. Fan-out of one gateway node ──────────────────────────────────────────────────────────
+/**
+ * `--fanout-sweep`: one gateway node reads every partition and writes each event to every
+ * stream of its channel; it is scaled out by adding nodes, but each node still reads all the
+ * traffic. Its ceiling is the deliveries per second past which commit → client grows.
+ */
+async function fanoutSweep(token: string, gateway: { port: number; pid: number }, counts: number[]) {
+  const hotels = Number(values.channels ?? 10);
+  const rows: {
+    subscribers: number;
+    deliveriesPerS: number;
+    r: LatencyResult;
+    cpuPerM: number;
+    busy: number;
+  }[] = [];
+  for (const n of counts) {
+    const before = cpuSnapshot([{ name: 'gateway', pid: gateway.pid }]).get('gateway')!;
+    const begun = performance.now();
+    const r = await latency(token, gateway, { subscribers: n, hotels, rate, seconds, compare: false });
+    const used = cpuSnapshot([{ name: 'gateway', pid: gateway.pid }]).get('gateway')! - before;
+    const wall = (performance.now() - begun) / 1000;
+    const deliveriesPerS = r.delivered / r.elapsedSeconds;
+    rows.push({
+      subscribers: n,
+      deliveriesPerS,
+      r,
+      cpuPerM: (used / Math.max(1, r.delivered)) * 1e6,
+      busy: used / wall,
+    });
+    console.log(
+      `  ${r.subscribed} streams: ${deliveriesPerS.toFixed(0)} deliveries/s, p50 ${fmt(r.p50)} p99 ${fmt(r.p99)}, ` +
+        `lost ${r.lost}, duplicates ${r.duplicates}\n`,
+    );
+  }
+  console.log(
+    `fan-out sweep: ${rate} events/s over ${hotels} channels, ${seconds} s per step, one gateway node`,
+  );
+  console.log(
+    '    streams  deliveries/s   p50 / p99 commit → client   lost  dup   gateway core-s per 1M deliveries   busy',
+  );
+  for (const x of rows)
+    console.log(
+      `    ${String(x.r.subscribed).padStart(7)}  ${x.deliveriesPerS.toFixed(0).padStart(12)}   ${fmt(x.r.p50).padStart(9)} / ${fmt(x.r.p99).padStart(9)}   ${String(x.r.lost).padStart(5)} ${String(x.r.duplicates).padStart(4)}   ${x.cpuPerM.toFixed(2).padStart(10)}                        ${x.busy.toFixed(2)}`,
+    );
+  const first = rows[0]!;
+  const bound = Math.max(2 * first.r.p99, first.r.p99 + 50);
+  const met = rows.filter((x) => x.r.lost === 0 && x.r.p99 <= bound);
+  const ceiling = met.at(-1);
+  console.log(
+    ceiling
+      ? `    ceiling on this machine: ~${ceiling.deliveriesPerS.toFixed(0)} deliveries/s per node (the most met with nothing lost and p99 ≤ ${bound.toFixed(0)} ms)`
+      : '    no step of the sweep was met: start lower',
+  );
 }
 
 async function main() {
@@ -360,8 +466,31 @@ async function main() {
   );
   const token = await mintToken({ secret, subject: 'bench', patterns: ['*'], ttlSeconds: 3_600 });
   const gateway = await startOutstream();
+  if (values['fanout-sweep'] !== undefined) {
+    const counts = values['fanout-sweep'].split(',').map((c) => Number(c.trim()));
+    const channels = Number(values.channels ?? 10);
+    if (counts.some((c) => !Number.isInteger(c) || c < 1 || c > connections) || !(channels >= 1)) {
+      console.error(
+        `--fanout-sweep: stream counts in 1…${connections} (--connections); --channels ≥ 1\n${usage}`,
+      );
+      process.exitCode = 2;
+      return;
+    }
+    await fanoutSweep(
+      token,
+      gateway,
+      [...counts].sort((a, b) => a - b),
+    );
+    return;
+  }
   await memory(token, gateway);
-  await latency(token, gateway);
+  await latency(token, gateway, {
+    subscribers,
+    hotels: Math.max(1, Math.round(subscribers / 10)),
+    rate,
+    seconds,
+    compare: true,
+  });
 }
 
 main()
