@@ -107,6 +107,12 @@ describe('scheduleMany()', () => {
     expect(await issuesOf(scheduler.scheduleMany(tx, [item(1), { when: { in: 0 } } as never]))).toEqual([
       '[1].event',
     ]);
+    const noEvent = { when: { in: 0 }, key: 'k' } as never;
+    expect(await issuesOf(scheduler.scheduleMany(tx, [item(1, 'k'), noEvent, null as never]))).toEqual([
+      '[1].event',
+      '[2].event',
+      '[1].key',
+    ]);
     const notArray = await scheduler.scheduleMany(tx, item(1) as never).catch((err: unknown) => err);
     expect(isOutstreamError(notArray, ErrorCode.invalidArgument)).toBe(true);
     const pool = { totalCount: 0, query: tx.query };

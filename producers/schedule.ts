@@ -195,7 +195,8 @@ export function createScheduler({ schemaIds }: SchedulerOptions) {
         }
       });
       for (const { index, issue } of duplicateKeys(items.map((item) => item?.key))) {
-        types.add(items[index]!.event.type);
+        const event = (items[index] as { event?: { type?: unknown } } | null)?.event;
+        if (typeof event?.type === 'string') types.add(event.type);
         issues.push(issue);
       }
       if (issues.length > 0) throw new InvalidEventError([...types].join(', '), issues);
