@@ -4,6 +4,8 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cache, createCache } from '../../consumers/cache-invalidation/cache.ts';
+import { cacheInvalidation } from '../../consumers/cache-invalidation/definition.ts';
+import { cacheKeys } from '../../consumers/cache-invalidation/keys.ts';
 import { notifications } from '../../consumers/notifications/definition.ts';
 import { loadConfig } from '../../core/config.ts';
 import { ErrorCode, isOutstreamError } from '../../core/errors.ts';
@@ -42,6 +44,7 @@ let redis: Redis;
 let cache: Cache;
 let dispatcher: Dispatcher;
 let group: TestGroup;
+let cacheGroup: TestGroup;
 
 /** The service with a reminder lead that makes `checkIn`'s reminder fall due at `dueAt`. */
 const serviceDueAt = (checkIn: string, dueAt: number): HotelService =>
@@ -118,6 +121,7 @@ beforeAll(async () => {
   redis = new Redis(config.redis.url);
   cache = createCache({ redis });
   group = await startTestGroup(notifications);
+  cacheGroup = await startTestGroup(cacheInvalidation);
   dispatcher = createDispatcher({
     pool,
     databaseUrl: config.database.url,
@@ -141,6 +145,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await dispatcher?.stop();
   await group?.stop();
+  await cacheGroup?.stop();
   await cache?.close();
   redis?.disconnect();
   await pool?.end();
@@ -256,6 +261,31 @@ describe('booking reminders, end to end', () => {
     await settledNow(b.id, b.guestId, b.address);
     expect(await reminderMails(b.address)).toEqual([]);
     expect(await mailsOf(b.address, 'booking.cancelled')).toHaveLength(1);
+  });
+
+  it("a moved booking is dropped from the service's cache: the next read shows the new dates", async () => {
+    const checkIn = addDays(isoDate(Date.now()), 4);
+    const service = serviceDueAt(checkIn, Date.now() + day);
+    const b = await booked(service, checkIn, 'cached');
+    // booking.created's own invalidation first, so that the fill below is the one dropped.
+    await waitFor(async () => (await cache.watermark('booking', b.id)) >= 1, {
+      timeoutMs: 60_000,
+      what: 'the booking.created invalidation',
+    });
+    expect((await service.getBooking(b.id, hotelId)).checkIn).toBe(checkIn);
+    expect(await cache.has(cacheKeys.booking(b.id))).toBe(true);
+    const moved = addDays(checkIn, 2);
+    await service.changeDates(b.id, { checkIn: moved, checkOut: addDays(moved, 2) }, b.guestId);
+    await waitFor(async () => !(await cache.has(cacheKeys.booking(b.id))), {
+      timeoutMs: 60_000,
+      what: 'the cache-invalidation group to drop the moved booking',
+    });
+    // Dropped by booking.dates_changed (the booking's second event), not by its 5-minute TTL.
+    expect(await cache.watermark('booking', b.id)).toBe(2);
+    expect(await service.getBooking(b.id, hotelId)).toMatchObject({
+      checkIn: moved,
+      checkOut: addDays(moved, 2),
+    });
   });
 
   it('refuses a move it cannot make, with a typed error, and writes nothing', async () => {
