@@ -13,6 +13,8 @@ import { waitFor } from '../core/wait.ts';
 export interface FloorReader {
   name: string;
   arrivals: Map<string, number>;
+  /** The Kafka record's timestamp per event id (Connect's producer sets it), when the reader sees it. */
+  recordTimes?: Map<string, number>;
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function portReader(
   actor: string,
 ): Promise<FloorReader> {
   const arrivals = new Map<string, number>();
+  const recordTimes = new Map<string, number>();
   const bounds = await kafka.withAdmin(async (admin) =>
     Object.fromEntries(
       await Promise.all(topics.map(async (t) => [t, await admin.partitionBounds(t)] as const)),
@@ -53,7 +56,10 @@ export async function portReader(
         const t = now();
         for (const r of b.records) {
           const id = headerText(r.headers, envelopeHeaders.eventId);
-          if (id && headerText(r.headers, envelopeHeaders.actor) === actor) arrivals.set(id, t);
+          if (id && headerText(r.headers, envelopeHeaders.actor) === actor) {
+            arrivals.set(id, t);
+            recordTimes.set(id, r.timestamp);
+          }
         }
       }
     }
@@ -61,6 +67,7 @@ export async function portReader(
   return {
     name: '@platformatic/kafka (the port)',
     arrivals,
+    recordTimes,
     async stop() {
       running = false;
       await loop;

@@ -2,9 +2,8 @@
 // throughput through all three groups together, side by side with the seeds' design as the
 // baseline (a relay polling the outbox every 1 s / 100 ms and calling the same handlers in
 // process). Prints figures; asserts nothing. Needs the stack (`npm start` or `npm run stack:up`
-// + `npm run setup`); the groups run in this process under bench group ids, the load in a
-// child process.
-// Usage: npm run bench:groups [-- --quick] [--rate 1000] [--seconds 20] [--burst 30000]
+// + `npm run setup`); each group runs in its own process under a bench group id (as `npm
+// start` runs them), the load in another child process. Usage: npm run bench:groups -- --help
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -34,7 +33,16 @@ import type { Commit, LoadPlan } from './groups-load.ts';
 import { startRelay } from './groups-relay.ts';
 import type { Timing } from './groups-runner.ts';
 
-const usage = `usage: npm run bench:groups [-- --quick] [--rate 1000] [--seconds 20] [--burst 30000]`;
+const usage = `usage: npm run bench:groups [-- --quick] [--rate 1000] [--seconds 20] [--burst 30000]
+    [--groups notifications,cache-invalidation,analytics] [--skip-baseline]
+  --quick          3 s per latency run, bursts of 3,000
+  --groups         only these groups (default all three)
+  --skip-baseline  no polling-relay baseline (its ratios are then not printed)
+  --capture-sweep 250,500,1000,2000 [--batch 10]
+                   only the capture floor, at each rate in turn (--batch events per transaction,
+                   default 10), read by the port alone: commit → Kafka record timestamp and →
+                   arrival, CPU per component; the ceiling of the Debezium task is the rate at
+                   which the offered rate is no longer met or commit → reader latency grows`;
 const { values } = parseCli(
   {
     options: {
@@ -44,6 +52,8 @@ const { values } = parseCli(
       burst: { type: 'string' },
       groups: { type: 'string' },
       'skip-baseline': { type: 'boolean', default: false },
+      'capture-sweep': { type: 'string' },
+      batch: { type: 'string' },
     },
   },
   usage,
@@ -106,16 +116,22 @@ const setCpuTarget = (name: string, pid: number | undefined) => {
 // CPU the load generators reported (they exit before a phase's table is taken).
 let loadCpuSeconds = 0;
 
-/** Starts measuring the CPU of every target; the returned function prints the table. */
+/**
+ * Starts measuring the CPU of every target; the returned function prints the table and
+ * returns the core-seconds all of them spent per event.
+ */
 function cpuMeter() {
   const before = cpuSnapshot(cpuTargets);
   before.set('load generator', loadCpuSeconds);
   const begun = Date.now();
-  return (events: number) => {
+  return (events: number): number => {
     const after = cpuSnapshot(cpuTargets);
     after.set('load generator', loadCpuSeconds);
     console.log(`  CPU per component (core-seconds per 1,000 events; cores busy over the phase)`);
     console.log(cpuTable(before, after, Math.max(1, events), (Date.now() - begun) / 1000));
+    let used = 0;
+    for (const [name, end] of after) used += Math.max(0, end - (before.get(name) ?? 0));
+    return used / Math.max(1, events);
   };
 }
 
@@ -281,8 +297,12 @@ async function ratePhase(name: string, relayMs?: number) {
   const r = await l.run();
   const complete = await settle(l.ids, quick ? 15_000 : 60_000);
   const result = latencies(l.ids);
+  const achieved = r.emitted / (r.elapsedMs / 1000);
   console.log(
-    `\n${name}: ${r.emitted} events at ${(r.emitted / (r.elapsedMs / 1000)).toFixed(0)}/s${complete ? '' : ' (not all effects arrived in time)'}`,
+    `\n${name}: ${r.emitted} events at ${achieved.toFixed(0)}/s${complete ? '' : ' (not all effects arrived in time)'}` +
+      (achieved < rate * 0.95
+        ? ` — below the ${rate}/s asked: the load generator could not keep up, the machine is saturated`
+        : ''),
   );
   printLatency('commit → effect', result);
   meter(r.emitted);
@@ -295,25 +315,46 @@ async function ratePhase(name: string, relayMs?: number) {
  * groups read with), kafkajs (the client it replaced) and kcat (librdkafka) when installed.
  * @returns the p99 of the port's reader and of kcat's (NaN without kcat).
  */
-async function floorPhase(): Promise<{ port: number; kcat: number }> {
+async function floorPhase(
+  o: { rate: number; batch: number; portOnly: boolean } = { rate, batch: 1, portOnly: false },
+): Promise<FloorResult> {
   const topics = ['events.booking', 'events.room', 'events.message'];
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'bench-floor' });
-  const readers: FloorReader[] = [
-    await portReader(kafka, topics, `bench-floor-port-${run}`, actor),
-    await kafkajsReader(config.kafka.brokers, topics, `bench-floor-kafkajs-${run}`, actor),
-  ];
-  const kcat = await kcatReader(config.kafka.brokers, topics, `bench-floor-kcat-${run}`, actor);
+  const tag = `${run}-${o.rate}`;
+  const readers: FloorReader[] = [await portReader(kafka, topics, `bench-floor-port-${tag}`, actor)];
+  if (!o.portOnly)
+    readers.push(await kafkajsReader(config.kafka.brokers, topics, `bench-floor-kafkajs-${tag}`, actor));
+  const kcat = o.portOnly
+    ? undefined
+    : await kcatReader(config.kafka.brokers, topics, `bench-floor-kcat-${tag}`, actor);
   if (kcat) readers.push(kcat);
-  const l = load({ mode: 'rate', rate, durationMs: seconds * 1000, count: 0, batch: 1, retain: false });
+  const l = load({
+    mode: 'rate',
+    rate: o.rate,
+    durationMs: seconds * 1000,
+    count: 0,
+    batch: o.batch,
+    retain: false,
+  });
   const meter = cpuMeter();
   const r = await l.run();
   await waitFor(() => readers.every((x) => l.ids.every((id) => x.arrivals.has(id))), {
     timeoutMs: 15_000,
     what: 'arrivals',
   }).catch(() => {});
+  const achieved = r.emitted / (r.elapsedMs / 1000);
   console.log(
-    `\ncapture floor (no group running): ${r.emitted} events at ${(r.emitted / (r.elapsedMs / 1000)).toFixed(0)}/s, ` +
-      'bare readers side by side, commit → arrival',
+    `\ncapture floor (no group running): ${r.emitted} events at ${achieved.toFixed(0)}/s of ${o.rate}/s asked, ` +
+      `up to ${o.batch} per transaction, bare readers side by side, commit → arrival`,
+  );
+  // Commit → the record's timestamp: Debezium's event time, which can precede the client's
+  // commit time (taken after COMMIT returned): not a delay, shown for the spread.
+  const stamped = readers[0]!.recordTimes!;
+  const capture = l.ids
+    .flatMap((id) => (stamped.has(id) ? [stamped.get(id)! - commits.get(id)!.t] : []))
+    .sort((a, b) => a - b);
+  console.log(
+    `    ${'commit → record timestamp'.padEnd(36)} p50 ${ms(pct(capture, 0.5))}  p99 ${ms(pct(capture, 0.99))}  max ${ms(capture.at(-1) ?? Number.NaN)}`,
   );
   const p99 = new Map<string, number>();
   for (const x of readers) {
@@ -326,14 +367,70 @@ async function floorPhase(): Promise<{ port: number; kcat: number }> {
       `    ${x.name.padEnd(36)} p50 ${ms(pct(lat, 0.5))}  p99 ${ms(pct(lat, 0.99))}  max ${ms(lat[lat.length - 1] ?? Number.NaN)}${missing ? `  [${missing} missing]` : ''}`,
     );
   }
-  if (!kcat)
+  if (!kcat && !o.portOnly)
     console.log('    (kcat not installed: apt-get install -y kcat adds librdkafka to this comparison)');
-  meter(r.emitted);
+  const perEvent = meter(r.emitted);
+  // What the stack alone (PostgreSQL, Connect, Kafka, the load generator, the bare readers)
+  // costs per event bounds the rate this machine can carry before any group runs.
+  const cores = os.availableParallelism();
+  console.log(
+    `    capacity: ${(perEvent * 1000).toFixed(2)} core-s per 1,000 events with no group running: ` +
+      `at most ~${(cores / perEvent).toFixed(0)} events/s on this machine's ${cores} cores ` +
+      `(this phase asks ${o.rate}/s; above the bound, latencies measure queueing)`,
+  );
   await Promise.all(readers.map((x) => x.stop()));
   const port = p99.get(readers[0]!.name) ?? Number.NaN;
   const kcatP99 = kcat ? (p99.get(kcat.name) ?? Number.NaN) : Number.NaN;
   if (kcat) console.log(`    port p99 / kcat p99: ${(port / kcatP99).toFixed(2)} (target ≤ 1.2)`);
-  return { port, kcat: kcatP99 };
+  return {
+    asked: o.rate,
+    achieved,
+    captureP50: pct(capture, 0.5),
+    captureP99: pct(capture, 0.99),
+    port,
+    kcat: kcatP99,
+    corePerK: perEvent * 1000,
+  };
+}
+
+/** One floor phase's figures. */
+interface FloorResult {
+  asked: number;
+  achieved: number;
+  /** Commit → Kafka record timestamp (ms). */
+  captureP50: number;
+  captureP99: number;
+  /** Commit → arrival at the port's bare reader, p99 (ms). */
+  port: number;
+  kcat: number;
+  /** Core-seconds per 1,000 events of every measured component. */
+  corePerK: number;
+}
+
+/**
+ * `--capture-sweep`: the capture floor at each rate in turn. The Debezium task is one per
+ * database and cannot be scaled out by adding members: the rate past which the offered load is
+ * no longer met, or commit → reader latency grows, is its ceiling on this machine.
+ */
+async function captureSweep(rates: number[], batch: number): Promise<void> {
+  const results: FloorResult[] = [];
+  for (const r of rates) results.push(await floorPhase({ rate: r, batch, portOnly: true }));
+  const floor = results[0]!;
+  console.log(`\ncapture sweep (up to ${batch} events per transaction, ${seconds} s per rate)`);
+  console.log('    asked/s  achieved/s  commit → port reader p99   record ts p50 / p99   core-s/1k events');
+  for (const x of results)
+    console.log(
+      `    ${String(x.asked).padStart(7)}  ${x.achieved.toFixed(0).padStart(10)}  ${ms(x.port)}                ${ms(x.captureP50)} / ${ms(x.captureP99)}     ${x.corePerK.toFixed(2)}`,
+    );
+  // Met: the offered rate is reached and the p99 stays within twice the lowest rate's (or +50 ms).
+  const bound = Math.max(2 * floor.port, floor.port + 50);
+  const met = results.filter((x) => x.achieved >= x.asked * 0.95 && x.port <= bound);
+  const ceiling = met.at(-1);
+  console.log(
+    ceiling
+      ? `    ceiling on this machine: ~${ceiling.asked} events/s (the highest rate met with commit → reader p99 ≤ ${bound.toFixed(0)} ms)`
+      : '    no rate of the sweep was met: start lower',
+  );
 }
 
 /** A short burst nobody measures: connections, caches, JIT and schema lookups warm up first. */
@@ -381,7 +478,25 @@ async function burstPhase(name: string, relayMs?: number) {
   return complete ? eps : Number.NaN;
 }
 
+/** `--capture-sweep 250,500,…` and `--batch N`, validated; undefined without a sweep. */
+function sweepPlan(): { rates: number[]; batch: number } | undefined {
+  if (values['capture-sweep'] === undefined) return undefined;
+  const rates = values['capture-sweep'].split(',').map((r) => Number(r.trim()));
+  const batch = Number(values.batch ?? 10);
+  if (rates.length === 0 || rates.some((r) => !Number.isInteger(r) || r <= 0 || r > 100_000)) {
+    console.error(`--capture-sweep: rates are whole numbers in 1…100000, comma-separated\n${usage}`);
+    process.exit(2);
+  }
+  if (!Number.isInteger(batch) || batch < 1 || batch > 1_000) {
+    console.error(`--batch: a whole number in 1…1000\n${usage}`);
+    process.exit(2);
+  }
+  return { rates: [...rates].sort((a, b) => a - b), batch };
+}
+
 async function main() {
+  const sweep = sweepPlan();
+  if (sweep) return captureSweep(sweep.rates, sweep.batch);
   const pool = new pg.Pool({ connectionString: config.database.url, max: 10 });
   // Bench data: a staff member per hotel (for booking.created), a guest who opted out of email.
   for (const [i, h] of hotels.entries()) {
@@ -457,13 +572,15 @@ async function main() {
     const b1 = baseline[1000]?.[g].p99 ?? Number.NaN;
     const b100 = baseline[100]?.[g].p99 ?? Number.NaN;
     const o = outstream[g].p99;
+    const ratio = (b: number) => (Number.isNaN(b) ? '' : ` (${(b / o).toFixed(1)}x)`);
     console.log(
-      `  ${g.padEnd(19)} p99 Outstream ${ms(o)} | relay 100 ms ${ms(b100)} (${(b100 / o).toFixed(1)}x) | relay 1 s ${ms(b1)} (${(b1 / o).toFixed(1)}x)`,
+      `  ${g.padEnd(19)} p99 Outstream ${ms(o)} | relay 100 ms ${ms(b100)}${ratio(b100)} | relay 1 s ${ms(b1)}${ratio(b1)}`,
     );
   }
-  console.log(
-    `  throughput ratio (Outstream / relay every 100 ms): ${(outstreamEps / baselineEps).toFixed(2)}`,
-  );
+  if (!Number.isNaN(baselineEps))
+    console.log(
+      `  throughput ratio (Outstream / relay every 100 ms): ${(outstreamEps / baselineEps).toFixed(2)}`,
+    );
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const targets: [string, boolean][] = [];
   for (const g of ['cache-invalidation', 'notifications'] as const) {

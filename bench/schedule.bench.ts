@@ -186,36 +186,14 @@ async function main() {
       [...m].map(([id, t]) => f(arrivals.get(id)!) - t);
     console.log(`\n| ${'lateness (ms)'.padEnd(50)} |   p50 |   p99 |    max |`);
     console.log(`|${'-'.repeat(52)}|-------|-------|--------|`);
-    console.log(
-      row(
-        'scheduled: due → published (occurred-at)',
-        of(due, (a) => a.occurredAt),
-      ),
-    );
-    console.log(
-      row(
-        'scheduled: due → Kafka record timestamp',
-        of(due, (a) => a.timestamp),
-      ),
-    );
-    console.log(
-      row(
-        'scheduled: due → arrival at a reader',
-        of(due, (a) => a.at),
-      ),
-    );
-    console.log(
-      row(
-        'baseline emitMany: tick → Kafka record timestamp',
-        of(baseline, (a) => a.timestamp),
-      ),
-    );
-    console.log(
-      row(
-        'baseline emitMany: tick → arrival at a reader',
-        of(baseline, (a) => a.at),
-      ),
-    );
+    const rows: [string, Map<string, number>, (a: Arrival) => number][] = [
+      ['scheduled: due → published (occurred-at)', due, (a) => a.occurredAt],
+      ['scheduled: due → Kafka record timestamp', due, (a) => a.timestamp],
+      ['scheduled: due → arrival at a reader', due, (a) => a.at],
+      ['baseline emitMany: tick → Kafka record timestamp', baseline, (a) => a.timestamp],
+      ['baseline emitMany: tick → arrival at a reader', baseline, (a) => a.at],
+    ];
+    for (const [what, from, to] of rows) console.log(row(what, of(from, to)));
     console.log(
       `\nThe dispatcher's own cost is the difference of the "arrival" rows. Load average: ${(await import('node:os')).loadavg()[0]!.toFixed(1)} (2 cores): noisy figures under contention.`,
     );

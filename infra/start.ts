@@ -6,9 +6,7 @@ import { loadConfig } from '../core/config.ts';
 import { InvalidArgumentError, isOutstreamError } from '../core/errors.ts';
 import { setupPlatform } from './setup.ts';
 import { stackUp } from './stack/stack.ts';
-import { memberHealthPort, type ProcessSpec, supervise } from './start/supervisor.ts';
-
-const maxScale = 4;
+import { maxScale, memberHealthPort, memberName, type ProcessSpec, supervise } from './start/supervisor.ts';
 
 const usage = `usage: npm start [-- --only <group>[,<group>…]] [--no-groups] [--members N] [--gateways N]
   Brings the local stack up (reusing what runs), applies migrations, topics, schemas and the
@@ -73,12 +71,11 @@ async function main() {
   if (values['no-groups']) return;
 
   // Member m of a group and gateway node g are named `<group>-m` and `realtime-g` (from 2).
-  const nth = (name: string, i: number) => (i === 1 ? name : `${name}-${i}`);
   const specs: ProcessSpec[] = Object.values(groups)
     .filter((g) => only === undefined || only.includes(g.name))
     .flatMap((g) =>
       Array.from({ length: members }, (_, m) => ({
-        name: nth(g.name, m + 1),
+        name: memberName(g.name, m + 1),
         args: [path.join(root, 'consumers', 'runtime', 'main.ts'), g.name],
         // The first member keeps the environment's settings (OUTSTREAM_HEALTH_PORT included).
         ...(m === 0
@@ -92,13 +89,17 @@ async function main() {
   if (only === undefined) {
     gatewayPorts.forEach((port, i) => {
       specs.push({
-        name: nth('realtime', i + 1),
+        name: memberName('realtime', i + 1),
         args: [gatewayEntry],
         ...(i === 0 ? {} : { env: { SSE_PORT: String(port) } }),
       });
     });
     specs.push({ name: 'dispatcher', args: [dispatcherEntry] });
-    specs.push({ name: 'console', args: [consoleEntry] });
+    // The console scrapes every member and gateway node.
+    specs.push({
+      name: 'console',
+      args: [consoleEntry, '--members', String(members), '--gateways', String(gateways)],
+    });
   }
   const supervisor = supervise(specs);
   log(

@@ -14,8 +14,9 @@ import { createEmitter, createSchemaIds, maxEventBytes } from './index.ts';
 
 const config = loadConfig(process.env);
 const kafka = createKafka(config.kafka);
+const schemaIds = createSchemaIds(createSchemaRegistry({ url: config.registry.url }));
 const emitter = createEmitter({
-  schemaIds: createSchemaIds(createSchemaRegistry({ url: config.registry.url })),
+  schemaIds,
 });
 // The independent decoder: the registry client library, fetching the writer schema by id.
 const independent = new SchemaRegistry(
@@ -255,5 +256,14 @@ describe('emit()', () => {
     const { rows } = await pool.query('SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1', [id]);
     expect(rows[0].n).toBe(0);
     await capture.until(() => byAggregate(id).length === 1);
+    // retainRows keeps them (the fault suite's record of what committed).
+    const kept = randomUUID();
+    const retaining = createEmitter({ schemaIds, retainRows: true });
+    await withTx(pool, (tx) =>
+      retaining.emit(tx, { type: 'booking.created', aggregateId: kept, payload: booking(kept) }),
+    );
+    const after = await pool.query('SELECT sequence FROM outbox WHERE aggregate_id = $1', [kept]);
+    expect(after.rows).toEqual([{ sequence: '1' }]);
+    await pool.query('DELETE FROM outbox WHERE aggregate_id = $1', [kept]);
   });
 });

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { envelopeHeaders } from '../../connect/outbox-connector.ts';
 import { Dependency, ErrorCode, isOutstreamError } from '../../core/errors.ts';
 import { headerText, type KafkaRecord } from '../../core/kafka/index.ts';
+import { globalTracingOff } from '../../core/telemetry/index.ts';
 import { type AnyEvent, type EventType, isEventType } from '../../schemas/index.ts';
 import type { EventDecoder } from '../decoder.ts';
 import { createBlockedKeyView } from './blocked-key-view.ts';
@@ -21,6 +22,7 @@ import {
   recordDeadLetter,
   recordRetry,
   startProcessSpan,
+  untracedSpan,
 } from './tracing.ts';
 
 /** How a record ended: finished (its offset may be committed) or abandoned (it may not). */
@@ -82,6 +84,9 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       });
   const blockMode = deps.orderingOnFailure === 'block-key';
   const tracer = deps.tracer ?? consumerTracer();
+  // With the global tracer and no SDK registered, a span is a no-op: skip its header parsing
+  // and attributes (about 5 µs per record, a third of a no-op handler's cost).
+  const tracingOff = deps.tracer === undefined ? globalTracingOff : () => false;
   // prom-client hashes a label object on every call: the per-event metrics of each (topic,
   // event type) are bound once instead (a measurable share of a no-op handler's cost).
   // Topic → event type → bound metrics: two lookups, no key string built per record.
@@ -215,7 +220,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       return 'skipped';
     }
     // Every record a handler is meant for runs in its `process` span (see tracing.ts).
-    const span = startProcessSpan(tracer, group, record, deps.replayedFrom);
+    const span = tracingOff() ? untracedSpan : startProcessSpan(tracer, group, record, deps.replayedFrom);
     const done = { outcome: 'abandoned' as RecordOutcome, attempts: undefined as number | undefined };
     try {
       done.outcome = await handleRecord(record, handler, refOf, signals, span, done, coalesced);

@@ -1,4 +1,12 @@
-import { type Attributes, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  INVALID_SPAN_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { envelopeHeaders } from '../../connect/outbox-connector.ts';
 import { headerText, type KafkaRecord } from '../../core/kafka/index.ts';
 import { contextFromTrace } from '../../core/telemetry/index.ts';
@@ -37,6 +45,9 @@ export const OutstreamSpan = {
 export function consumerTracer(): Tracer {
   return trace.getTracer('outstream.consumers');
 }
+
+/** The span of every record while tracing is off: non-recording, shared, free to end. */
+export const untracedSpan: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /**
  * Starts the `process <topic>` span of one record, as a **child** of the trace context the

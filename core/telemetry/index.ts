@@ -9,6 +9,7 @@ export {
   activeTraceContext,
   contextFromTrace,
   formatTraceContext,
+  globalTracingOff,
   parseTraceContext,
   traceHeaderLimits,
   traceIdOf,

@@ -5,6 +5,7 @@ import { startTracing, type Tracing } from './sdk.ts';
 import {
   activeTraceContext,
   formatTraceContext,
+  globalTracingOff,
   parseTraceContext,
   traceHeaderLimits,
   traceIdOf,
@@ -96,5 +97,22 @@ describe('activeTraceContext', () => {
     expect(seen).toEqual({ traceparent: `00-${sc.traceId}-${sc.spanId}-01` });
     expect(activeTraceContext()).toBeUndefined();
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['caller']);
+  });
+});
+
+describe('globalTracingOff', () => {
+  it('is true until an SDK registers, false while one is registered, true again after its shutdown', async () => {
+    expect(globalTracingOff()).toBe(true);
+    const tracing = startTracing({
+      serviceName: 'test',
+      exporter: new InMemorySpanExporter(),
+      processor: 'simple',
+    });
+    try {
+      expect(globalTracingOff()).toBe(false);
+    } finally {
+      await tracing.shutdown();
+    }
+    expect(globalTracingOff()).toBe(true);
   });
 });

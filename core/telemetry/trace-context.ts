@@ -2,6 +2,7 @@ import {
   type Context,
   context,
   isSpanContextValid,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   type SpanContext,
   type TextMapGetter,
@@ -82,6 +83,20 @@ export function formatTraceContext(spanContext: SpanContext): TraceContext | und
 export function activeTraceContext(): TraceContext | undefined {
   const sc = trace.getSpanContext(context.active());
   return sc === undefined ? undefined : formatTraceContext(sc);
+}
+
+// The API's global provider is a proxy; until an SDK registers, it delegates to the API's
+// no-op provider, which a fresh proxy returns too.
+const noopTracerProvider = new ProxyTracerProvider().getDelegate();
+
+/**
+ * True while no OpenTelemetry SDK is registered globally: every span would be a no-op, so a
+ * hot path (the consumer framework, per record) skips parsing trace headers and building
+ * attributes. Cheap enough to ask per record, so an SDK registered later is seen at once.
+ */
+export function globalTracingOff(): boolean {
+  const provider = trace.getTracerProvider();
+  return provider instanceof ProxyTracerProvider && provider.getDelegate() === noopTracerProvider;
 }
 
 /** The 32-hex trace id of a traceparent, or null when it is absent or malformed. */

@@ -4,11 +4,14 @@ import { isOutstreamError } from '../../core/errors.ts';
 import { isLoopback, loadConsoleConfig } from './options.ts';
 import { startConsole } from './server.ts';
 
-const usage = `usage: npm run console [-- --port N] [--host H]
+const usage = `usage: npm run console [-- --port N] [--host H] [--members N] [--gateways N]
   the ops console on http://127.0.0.1:18100 (+ OUTSTREAM_PORT_OFFSET) until Ctrl-C: stack and
   capture health, consumer groups and their lag, throughput and latency plots (scraped from
   the groups' /metrics), dead letters with replay and release-key, schema subjects, topic
   drift, the AsyncAPI document. \`npm start\` runs it too.
+  --members N   processes per group to scrape, summed in the plots (as \`npm start -- --members N\`
+                runs them: member m on the group's health port + 10·(m−1)); default 1
+  --gateways N  gateway nodes whose health to show (ports SSE_PORT, +1, …); default 1
   env: CONSOLE_PORT, CONSOLE_HOST (default 127.0.0.1), CONSOLE_REQUIRE_TOKEN=1 (the views need
        an operator token too), CONSOLE_SCRAPE_INTERVAL_MS (default 5000), the gateway's
        SSE_JWT_* (operator tokens' keys) and the stack settings of \`npm run -s stack:env\`.
@@ -18,7 +21,13 @@ const usage = `usage: npm run console [-- --port N] [--host H]
 async function main() {
   const { values } = parseCli(
     {
-      options: { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        members: { type: 'string' },
+        gateways: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
     usage,
   );
@@ -26,6 +35,8 @@ async function main() {
     ...process.env,
     ...(values.port !== undefined ? { CONSOLE_PORT: values.port } : {}),
     ...(values.host !== undefined ? { CONSOLE_HOST: values.host } : {}),
+    ...(values.members !== undefined ? { CONSOLE_MEMBERS: values.members } : {}),
+    ...(values.gateways !== undefined ? { CONSOLE_GATEWAYS: values.gateways } : {}),
   };
   const cfg = loadConsoleConfig(env);
   const logger = pino({

@@ -3,12 +3,15 @@ import { loadConfig, type OutstreamConfig } from '../../core/config.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { AuthOptions } from '../../realtime/server/auth.ts';
 import { loadGatewayConfig } from '../../realtime/server/config.ts';
+import { maxScale } from '../start/supervisor.ts';
 
 const envSchema = z.object({
   CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   CONSOLE_HOST: z.string().trim().min(1).optional(),
   CONSOLE_REQUIRE_TOKEN: z.enum(['0', '1'], { error: 'CONSOLE_REQUIRE_TOKEN must be 0 or 1' }).optional(),
   CONSOLE_SCRAPE_INTERVAL_MS: z.coerce.number().int().min(500).max(60_000).optional(),
+  CONSOLE_MEMBERS: z.coerce.number().int().min(1).max(maxScale).optional(),
+  CONSOLE_GATEWAYS: z.coerce.number().int().min(1).max(maxScale).optional(),
 });
 
 /** The console's settings, parsed once from the environment. */
@@ -26,6 +29,10 @@ export interface ConsoleConfig {
   requireTokenForReads: boolean;
   /** `CONSOLE_SCRAPE_INTERVAL_MS`, default 5000. */
   scrapeIntervalMs: number;
+  /** `CONSOLE_MEMBERS`: processes per group to scrape (`npm start -- --members N`), default 1. */
+  members: number;
+  /** `CONSOLE_GATEWAYS`: gateway nodes to read the health of (`--gateways N`), default 1. */
+  gateways: number;
 }
 
 /**
@@ -50,6 +57,8 @@ export function loadConsoleConfig(env: Record<string, string | undefined>): Cons
     port: e.CONSOLE_PORT ?? config.stack.ports.opsConsole,
     requireTokenForReads: e.CONSOLE_REQUIRE_TOKEN === '1',
     scrapeIntervalMs: e.CONSOLE_SCRAPE_INTERVAL_MS ?? 5_000,
+    members: e.CONSOLE_MEMBERS ?? 1,
+    gateways: e.CONSOLE_GATEWAYS ?? 1,
   };
 }
 

@@ -1,9 +1,9 @@
 import { parsePromText } from './prom-text.ts';
-import { type GroupSnapshot, groupsIn, type SeriesPoint, seriesOf, snapshotOf } from './series.ts';
+import { type GroupSnapshot, groupsIn, type SeriesPoint, seriesOfMembers, snapshotOf } from './series.ts';
 
 /** A process whose `/health` (and, for groups, `/metrics`) the console reads. */
 export interface ScrapeTarget {
-  /** What it is (`notifications`, `realtime`…). */
+  /** What it is (`notifications`, `notifications-2` for a group's second member, `realtime`…). */
   name: string;
   /** Its base URL (`http://127.0.0.1:18101`). */
   url: string;
@@ -37,21 +37,23 @@ export interface ScraperOptions {
 
 /**
  * Reads every target's `/health` and `/metrics` on an interval and keeps, per consumer group
- * (the metrics' `group` label), the snapshots of the last `windowMs`: the plots' source. A
- * target that does not answer is shown `down`; its group's history stays until it ages out.
+ * (the metrics' `group` label) and per process, the snapshots of the last `windowMs`: the
+ * plots' source, summed over a group's members. A target that does not answer is shown
+ * `down`; its history stays until it ages out.
  */
 export function createScraper(o: ScraperOptions) {
   const intervalMs = o.intervalMs ?? 5_000;
   const windowMs = o.windowMs ?? 15 * 60_000;
   const timeoutMs = o.timeoutMs ?? 2_000;
   const now = o.now ?? Date.now;
-  const history = new Map<string, GroupSnapshot[]>();
+  /** group → target → snapshots, oldest first. */
+  const history = new Map<string, Map<string, GroupSnapshot[]>>();
   const health = new Map<string, TargetHealth>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
-  async function scrapeTarget(t: ScrapeTarget): Promise<void> {
-    const at = now();
+  // Every target of one round is stamped with the round's time: members' intervals line up.
+  async function scrapeTarget(t: ScrapeTarget, at: number): Promise<void> {
     try {
       const res = await fetch(`${t.url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
       const body = (await res.json().catch(() => ({}))) as { status?: unknown; state?: unknown };
@@ -67,10 +69,15 @@ export function createScraper(o: ScraperOptions) {
       if (!res.ok) return;
       const { samples } = parsePromText(await res.text());
       for (const group of groupsIn(samples)) {
-        const list = history.get(group) ?? [];
+        let byTarget = history.get(group);
+        if (!byTarget) {
+          byTarget = new Map();
+          history.set(group, byTarget);
+        }
+        const list = byTarget.get(t.name) ?? [];
         list.push(snapshotOf(samples, group, at));
         while (list.length > 0 && list[0]!.at < at - windowMs) list.shift();
-        history.set(group, list);
+        byTarget.set(t.name, list);
       }
     } catch {
       // Health said it answers: a metrics read that fails once leaves a gap in the plot.
@@ -78,7 +85,8 @@ export function createScraper(o: ScraperOptions) {
   }
 
   async function scrapeOnce(): Promise<void> {
-    running ??= Promise.all(o.targets.map(scrapeTarget))
+    const at = now();
+    running ??= Promise.all(o.targets.map((t) => scrapeTarget(t, at)))
       .then(() => undefined)
       .finally(() => {
         running = undefined;
@@ -106,11 +114,14 @@ export function createScraper(o: ScraperOptions) {
         (t) => health.get(t.name) ?? { name: t.name, url: t.url, status: 'not read yet', at: 0 },
       );
     },
-    /** Each group's plot points over the window. */
+    /** Each group's plot points over the window, summed over its members. */
     series(): Record<string, SeriesPoint[]> {
       const cutoff = now() - windowMs;
       return Object.fromEntries(
-        [...history].map(([group, list]) => [group, seriesOf(list.filter((s) => s.at >= cutoff))]),
+        [...history].map(([group, byTarget]) => [
+          group,
+          seriesOfMembers([...byTarget.values()].map((list) => list.filter((s) => s.at >= cutoff))),
+        ]),
       );
     },
     intervalMs,

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { metricNames } from '../../consumers/framework/metrics.ts';
 import type { PromSample } from './prom-text.ts';
-import { type GroupSnapshot, groupsIn, histogramQuantile, seriesOf, snapshotOf } from './series.ts';
+import {
+  type GroupSnapshot,
+  groupsIn,
+  histogramQuantile,
+  seriesOf,
+  seriesOfMembers,
+  snapshotOf,
+} from './series.ts';
 
 const s = (name: string, labels: Record<string, string>, value: number): PromSample => ({
   name,
@@ -104,6 +111,43 @@ describe('series of a group from its scrapes', () => {
     expect(p1).toMatchObject({ eventsPerSecond: 0, p50Ms: null, p99Ms: null, effectMeanMs: null });
     expect(p2?.eventsPerSecond).toBe(1);
     expect(p2?.effectMeanMs).toBeCloseTo(30, 5);
+  });
+
+  it('sums the members of a group per scrape round: events, and buckets before the quantiles', () => {
+    const snap = (processed: number, fast: number, all: number, at: number) =>
+      snapshotOf(
+        scrape(
+          'g',
+          processed,
+          [
+            [0.01, fast],
+            [0.1, all],
+          ],
+          0,
+          0,
+        ),
+        'g',
+        at,
+      );
+    // Member 1: 100 events in 5 s, all under 10 ms. Member 2: 100 events, all 10–100 ms; then it
+    // restarts (its counters start again: 20 events since, all slow), then it misses a round.
+    const one = [
+      snap(0, 0, 0, 0),
+      snap(100, 100, 100, 5_000),
+      snap(200, 200, 200, 10_000),
+      snap(300, 300, 300, 15_000),
+    ];
+    const two = [snap(0, 0, 0, 0), snap(100, 0, 100, 5_000), snap(20, 0, 20, 10_000)];
+    const [p1, p2, p3] = seriesOfMembers([one, two]);
+    expect(p1).toMatchObject({ at: 5_000, eventsPerSecond: 40 });
+    // Half the observations under 10 ms: the median at the bound, the p99 in the slow bucket.
+    expect(p1?.p50Ms).toBeCloseTo(10, 5);
+    expect(p1?.p99Ms).toBeCloseTo(10 + 90 * (98 / 100), 5);
+    expect(p2).toMatchObject({ at: 10_000, eventsPerSecond: (100 + 20) / 5 });
+    expect(p3).toMatchObject({ at: 15_000, eventsPerSecond: 20 });
+    expect(p3?.p99Ms).toBeCloseTo(9.9, 5);
+    // One member alone is seriesOf.
+    expect(seriesOfMembers([one])).toEqual(seriesOf(one));
   });
 
   it('skips a pair of scrapes with no time between them', () => {

@@ -67,13 +67,23 @@ function histogramOf(samples: readonly PromSample[], name: string): Histogram {
   return { buckets: [...byBound].sort((a, b) => a[0] - b[0]), sum, count };
 }
 
+/** What happened between two scrapes of one process (one member of a group). */
+export interface SeriesDelta {
+  /** The later scrape's time (ms since epoch): the same for every member of one scrape round. */
+  at: number;
+  seconds: number;
+  processed: number;
+  commitToHandle: Histogram;
+  handler: Histogram;
+}
+
 /**
- * The plot points of consecutive snapshots of one group (pure): events per second, p50 and p99
- * of commit → handler start and the mean commit → effect between each pair. A counter that went
- * down means the process restarted: its new value is what happened since.
+ * The deltas of consecutive snapshots of one process (pure). A counter that went down means
+ * the process restarted: its new value is what happened since. A pair with no time between
+ * them is skipped.
  */
-export function seriesOf(snapshots: readonly GroupSnapshot[]): SeriesPoint[] {
-  const points: SeriesPoint[] = [];
+export function deltasOf(snapshots: readonly GroupSnapshot[]): SeriesDelta[] {
+  const deltas: SeriesDelta[] = [];
   for (let i = 1; i < snapshots.length; i++) {
     const a = snapshots[i - 1]!;
     const b = snapshots[i]!;
@@ -81,20 +91,74 @@ export function seriesOf(snapshots: readonly GroupSnapshot[]): SeriesPoint[] {
     if (seconds <= 0) continue;
     const restarted = b.processed < a.processed || b.commitToHandle.count < a.commitToHandle.count;
     const before = restarted ? undefined : a;
-    const c2h = histogramDelta(before?.commitToHandle, b.commitToHandle);
-    const handler = histogramDelta(before?.handler, b.handler);
-    points.push({
+    deltas.push({
       at: b.at,
-      eventsPerSecond: (b.processed - (before?.processed ?? 0)) / seconds,
-      p50Ms: toMs(histogramQuantile(0.5, c2h)),
-      p99Ms: toMs(histogramQuantile(0.99, c2h)),
-      effectMeanMs:
-        c2h.count > 0 && handler.count > 0
-          ? (c2h.sum / c2h.count + handler.sum / handler.count) * 1000
-          : null,
+      seconds,
+      processed: b.processed - (before?.processed ?? 0),
+      commitToHandle: histogramDelta(before?.commitToHandle, b.commitToHandle),
+      handler: histogramDelta(before?.handler, b.handler),
     });
   }
-  return points;
+  return deltas;
+}
+
+/** The plot point of one interval. */
+export function pointOf(d: SeriesDelta): SeriesPoint {
+  const c2h = d.commitToHandle;
+  return {
+    at: d.at,
+    eventsPerSecond: d.processed / d.seconds,
+    p50Ms: toMs(histogramQuantile(0.5, c2h)),
+    p99Ms: toMs(histogramQuantile(0.99, c2h)),
+    effectMeanMs:
+      c2h.count > 0 && d.handler.count > 0
+        ? (c2h.sum / c2h.count + d.handler.sum / d.handler.count) * 1000
+        : null,
+  };
+}
+
+/**
+ * The plot points of consecutive snapshots of one group (pure): events per second, p50 and p99
+ * of commit → handler start and the mean commit → effect between each pair.
+ */
+export function seriesOf(snapshots: readonly GroupSnapshot[]): SeriesPoint[] {
+  return deltasOf(snapshots).map(pointOf);
+}
+
+/**
+ * The plot points of a group run by several processes (`npm start -- --members N`), each
+ * scraped on its own (pure): per scrape round, the members' intervals are summed — events, and
+ * histogram buckets before the quantiles are taken — each member's restarts handled on its own.
+ * A member missing from a round (down, or not started yet) adds nothing to it.
+ */
+export function seriesOfMembers(members: readonly (readonly GroupSnapshot[])[]): SeriesPoint[] {
+  const rounds = new Map<number, SeriesDelta[]>();
+  for (const d of members.flatMap((m) => deltasOf(m))) {
+    const round = rounds.get(d.at);
+    if (round) round.push(d);
+    else rounds.set(d.at, [d]);
+  }
+  return [...rounds.entries()]
+    .sort((x, y) => x[0] - y[0])
+    .map(([at, ds]) =>
+      pointOf({
+        at,
+        seconds: Math.max(...ds.map((d) => d.seconds)),
+        processed: ds.reduce((n, d) => n + d.processed, 0),
+        commitToHandle: sumHistograms(ds.map((d) => d.commitToHandle)),
+        handler: sumHistograms(ds.map((d) => d.handler)),
+      }),
+    );
+}
+
+function sumHistograms(hs: readonly Histogram[]): Histogram {
+  const byBound = new Map<number, number>();
+  for (const h of hs) for (const [le, n] of h.buckets) byBound.set(le, (byBound.get(le) ?? 0) + n);
+  return {
+    buckets: [...byBound].sort((a, b) => a[0] - b[0]),
+    sum: hs.reduce((n, h) => n + h.sum, 0),
+    count: hs.reduce((n, h) => n + h.count, 0),
+  };
 }
 
 function toMs(seconds: number | null): number | null {

@@ -5,6 +5,7 @@ import type { GroupDefinition } from '../../consumers/runtime/run-group.ts';
 import { defaultHealthPort } from '../../consumers/runtime/run-group.ts';
 import { createKafka } from '../../core/kafka/index.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
+import { memberHealthPort, memberName } from '../start/supervisor.ts';
 import { createActions } from './actions.ts';
 import { createConsoleApp } from './app.ts';
 import { createOpsAuth } from './ops-auth.ts';
@@ -42,13 +43,20 @@ export async function startConsole(o: StartConsoleOptions): Promise<RunningConso
   const kafka = createKafka({ ...config.kafka, clientId: `${config.kafka.clientId}-console` });
   const registry = createSchemaRegistry({ url: config.registry.url });
   const platform = (await import('../../consumers/runtime/groups.ts')).groups;
+  const members = Array.from({ length: o.members }, (_, i) => i + 1);
   const targets: readonly ScrapeTarget[] = o.targets ?? [
-    ...Object.values(platform).map((g) => ({
-      name: g.name,
-      url: `http://127.0.0.1:${defaultHealthPort(g, config)}`,
-      metrics: true,
+    ...Object.values(platform).flatMap((g) =>
+      members.map((m) => ({
+        name: memberName(g.name, m),
+        url: `http://127.0.0.1:${memberHealthPort(defaultHealthPort(g, config), m)}`,
+        metrics: true,
+      })),
+    ),
+    ...Array.from({ length: o.gateways }, (_, i) => ({
+      name: memberName('realtime', i + 1),
+      url: `http://127.0.0.1:${config.sse.port + i}`,
+      metrics: false,
     })),
-    { name: 'realtime', url: `http://127.0.0.1:${config.sse.port}`, metrics: false },
   ];
   const scraper = createScraper({ targets, intervalMs: o.scrapeIntervalMs });
   const app = createConsoleApp({

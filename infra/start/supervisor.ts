@@ -14,6 +14,14 @@ export interface ProcessSpec {
   env?: Record<string, string>;
 }
 
+/** Most processes per group and gateway nodes `npm start` runs (`--members`, `--gateways`). */
+export const maxScale = 4;
+
+/** The name of member `member` (1-based) of `name`: `notifications`, `notifications-2`, … */
+export function memberName(name: string, member: number): string {
+  return member === 1 ? name : `${name}-${member}`;
+}
+
 /**
  * The health port of member `member` (1-based) of a group whose first member uses `port`:
  * 10 apart, so the three groups' members never meet (0 stays 0: any free port).

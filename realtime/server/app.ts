@@ -205,6 +205,7 @@ export function createApp(deps: AppDeps) {
     cookieName: options.cookieName,
     publishMaxBytes: options.publishMaxBytes,
     publishRate: options.publishRate,
+    presenceRate: options.presenceRate,
     logger,
     refuse,
   });

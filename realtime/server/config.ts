@@ -49,6 +49,7 @@ const envSchema = z.object({
   SSE_DEMO: flag.optional(),
   SSE_PUBLISH_MAX_BYTES: count(256, 1024 * 1024).optional(),
   SSE_PUBLISH_RATE: count(1, 1_000_000).optional(),
+  SSE_PRESENCE_RATE: count(1, 1_000_000).optional(),
   SSE_PRESENCE: flag.optional(),
   SSE_PRESENCE_TTL_MS: ms(1000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -118,6 +119,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
       demo: e.SSE_DEMO ?? d.demo,
       publishMaxBytes: e.SSE_PUBLISH_MAX_BYTES ?? d.publishMaxBytes,
       publishRate: e.SSE_PUBLISH_RATE ?? d.publishRate,
+      presenceRate: e.SSE_PRESENCE_RATE ?? d.presenceRate,
       presenceTtlMs: e.SSE_PRESENCE_TTL_MS ?? d.presenceTtlMs,
     },
   };

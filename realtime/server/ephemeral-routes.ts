@@ -1,3 +1,4 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
@@ -23,8 +24,10 @@ export interface EphemeralRouteDeps {
   cookieName: string;
   /** Largest accepted body of `POST /v1/publish` (bytes). */
   publishMaxBytes: number;
-  /** Publishes per second one subject (or, without one, one address) may make, as a burst. */
+  /** Publishes per second one subject may make, as a burst. */
   publishRate: number;
+  /** Presence reads per second one subject (or, for a token without one, one address) may make. */
+  presenceRate: number;
   logger: Logger;
   /** Answers a refusal (counts it in the metrics, adds Retry-After to 429/503). */
   refuse: (c: Context, status: 400 | 401 | 403 | 429 | 503, body: Record<string, unknown>) => Response;
@@ -38,6 +41,26 @@ export interface EphemeralRouteDeps {
 export function mountEphemeral<E extends object>(app: Hono<E>, deps: EphemeralRouteDeps): void {
   const { refuse } = deps;
   const limiter = new RateLimiterMemory({ points: deps.publishRate, duration: 1 });
+  const presenceLimiter = new RateLimiterMemory({ points: deps.presenceRate, duration: 1 });
+
+  /** Consumes one point of `key`; the 429 answer when none is left. */
+  async function overLimit(
+    c: Context,
+    on: RateLimiterMemory,
+    key: string,
+    error: string,
+    message: string,
+  ): Promise<Response | undefined> {
+    try {
+      await on.consume(key);
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof RateLimiterRes)) throw e;
+      const res = refuse(c, 429, { error, message });
+      res.headers.set('retry-after', String(Math.max(1, Math.ceil(e.msBeforeNext / 1000))));
+      return res;
+    }
+  }
 
   /** The grant of a request, or the 401 answer. */
   async function authenticate(c: Context): Promise<Grant | Response> {
@@ -68,17 +91,14 @@ export function mountEphemeral<E extends object>(app: Hono<E>, deps: EphemeralRo
           message: 'publishing needs a token with a subject (sub)',
         });
       }
-      try {
-        await limiter.consume(grant.subject);
-      } catch (e) {
-        if (!(e instanceof RateLimiterRes)) throw e;
-        const res = refuse(c, 429, {
-          error: 'PUBLISH_RATE_LIMIT',
-          message: `at most ${deps.publishRate} publishes per second per subject`,
-        });
-        res.headers.set('retry-after', String(Math.max(1, Math.ceil(e.msBeforeNext / 1000))));
-        return res;
-      }
+      const limited = await overLimit(
+        c,
+        limiter,
+        grant.subject,
+        'PUBLISH_RATE_LIMIT',
+        `at most ${deps.publishRate} publishes per second per subject`,
+      );
+      if (limited) return limited;
       const body = await readBody(c);
       if (typeof body === 'string') return refuse(c, 400, { error: 'MALFORMED_BODY', message: body });
       const { type, payload } = body;
@@ -157,6 +177,15 @@ export function mountEphemeral<E extends object>(app: Hono<E>, deps: EphemeralRo
       });
     }
     if (!deps.presence) return refuse(c, 503, { error: 'PRESENCE_OFF', message: 'presence is not enabled' });
+    // Each read is a Redis round trip: a client polling in a loop must not make Redis its own.
+    const limited = await overLimit(
+      c,
+      presenceLimiter,
+      grant.subject ? `sub:${grant.subject}` : `ip:${getConnInfo(c).remote.address ?? 'unknown'}`,
+      'PRESENCE_RATE_LIMIT',
+      `at most ${deps.presenceRate} presence reads per second per subject`,
+    );
+    if (limited) return limited;
     try {
       return c.json({ channel: channel.channel, members: await deps.presence.members(channel.channel) });
     } catch (e) {

@@ -20,6 +20,7 @@ const env = {
   SSE_DRAIN_MS: '100',
   SSE_PRESENCE_TTL_MS: String(presenceTtlMs),
   SSE_PUBLISH_RATE: '5',
+  SSE_PRESENCE_RATE: '4',
   SSE_PUBLISH_MAX_BYTES: '4096',
 };
 let a: GatewayChild;
@@ -50,7 +51,8 @@ async function members(node: GatewayChild, channel: string, t: string) {
   const res = await fetch(`${node.url}/v1/presence?channel=${encodeURIComponent(channel)}&token=${t}`);
   return {
     status: res.status,
-    body: (await res.json()) as { members?: { subject: string; connections: number }[] },
+    retryAfter: res.headers.get('retry-after'),
+    body: (await res.json()) as { members?: { subject: string; connections: number }[]; error?: string },
   };
 }
 
@@ -189,6 +191,16 @@ describe('ephemeral events', () => {
     // Presence queries: malformed channel, no presence claim.
     expect((await members(b, 'hotel:<script>', ok)).status).toBe(400);
     expect((await members(b, 'hotel:1', ok)).status).toBe(403);
+    // A client polling presence in a loop: 4 reads per second per subject, then 429.
+    const watcher = await token('poller', { presence: ['hotel:*'] });
+    const polledAt = Date.now();
+    const polls = await Promise.all(Array.from({ length: 16 }, () => members(b, 'hotel:1', watcher)));
+    const pollSeconds = Math.ceil((Date.now() - polledAt) / 1000);
+    const throttled = polls.filter((r) => r.status === 429);
+    expect(throttled.length).toBeGreaterThan(0);
+    expect(throttled[0]!.body.error).toBe('PRESENCE_RATE_LIMIT');
+    expect(Number(throttled[0]!.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(polls.filter((r) => r.status === 200).length).toBeLessThanOrEqual(4 * (pollSeconds + 1));
     expect(b.alive()).toBe(true);
     expect(b.errors()).toEqual([]);
   });

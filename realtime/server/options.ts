@@ -65,6 +65,8 @@ export interface GatewayTunables {
   publishMaxBytes: number;
   /** Publishes per second one token subject may make on this node; more get 429. */
   publishRate: number;
+  /** Presence reads per second one token subject (else one address) may make on this node; more get 429. */
+  presenceRate: number;
   /**
    * Lifetime of a node's presence heartbeat in Redis (ms), refreshed every third of it: after
    * a node dies, its members drop out of presence within this time, and their `left` events
@@ -112,6 +114,7 @@ export const gatewayDefaults: GatewayTunables = {
   demo: true,
   publishMaxBytes: 8 * 1024,
   publishRate: 20,
+  presenceRate: 10,
   presenceTtlMs: 10_000,
 };
 
