@@ -14,6 +14,12 @@ export type { AnyPublishInput, Published, Publisher, PublisherOptions, PublishIn
 export { createPublisher } from './publisher.ts';
 export type { Scheduled, Scheduler, SchedulerOptions } from './schedule.ts';
 export { createScheduler } from './schedule.ts';
-export type { ScheduleInput, ScheduleOptions, ScheduleWhen } from './schedule-input.ts';
+export type {
+  AnyScheduleItem,
+  ScheduleInput,
+  ScheduleItem,
+  ScheduleOptions,
+  ScheduleWhen,
+} from './schedule-input.ts';
 export type { SchemaIds } from './schema-ids.ts';
 export { createSchemaIds } from './schema-ids.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSchedule, latestDueAt } from './schedule-input.ts';
+import { checkSchedule, duplicateKeys, latestDueAt } from './schedule-input.ts';
 
 const now = Date.parse('2026-11-30T09:00:00Z');
 const paths = (when: unknown, options?: unknown) =>
@@ -41,5 +41,27 @@ describe('checkSchedule', () => {
     expect(paths({ in: 1 }, { key: 42 })).toEqual(['options.key']);
     expect(paths({ in: -5 }, { key: '' })).toEqual(['when.in', 'options.key']);
     expect(checkSchedule({ in: 1 }, { key: 'k'.repeat(255) }, now).issues).toEqual([]);
+  });
+
+  it('finds every repeated use of a key in one call, ignoring items without one', () => {
+    expect(duplicateKeys(['a', undefined, 'b', 'a', 'a', undefined])).toEqual([
+      {
+        index: 3,
+        issue: {
+          path: '[3].key',
+          expected: 'a key used once per scheduleMany call (first at [0])',
+          received: '"a"',
+        },
+      },
+      {
+        index: 4,
+        issue: {
+          path: '[4].key',
+          expected: 'a key used once per scheduleMany call (first at [0])',
+          received: '"a"',
+        },
+      },
+    ]);
+    expect(duplicateKeys(['a', 'b', undefined, undefined])).toEqual([]);
   });
 });

@@ -25,6 +25,17 @@ export interface ScheduleOptions {
   key?: string;
 }
 
+/** One item of `scheduleMany()`: an event, when it is due, and optionally its key. */
+export interface ScheduleItem<K extends OutboxEventType = OutboxEventType> {
+  event: ScheduleInput<K>;
+  when: ScheduleWhen;
+  /** As `schedule()`'s `options.key`; unique within one `scheduleMany()` call. */
+  key?: string;
+}
+
+/** Any one item of `scheduleMany()`: the union over every outbox event type. */
+export type AnyScheduleItem = { [K in OutboxEventType]: ScheduleItem<K> }[OutboxEventType];
+
 /** The latest due time accepted: the end of year 9999 (what PostgreSQL and ISO-8601 both print). */
 export const latestDueAt = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 /** The earliest due time accepted: the epoch (any past time is due at once anyway). */
@@ -80,6 +91,36 @@ export function checkSchedule(
   const key = (options as { key?: unknown } | undefined)?.key;
   if (key !== undefined && !isScheduleKey(key)) issues.push(keyIssue(key));
   return { due: issues.length === 0 ? due : undefined, issues };
+}
+
+/**
+ * Keys used more than once in one `scheduleMany()` call (PostgreSQL cannot replace one pending
+ * schedule twice in a statement, and which of the two should win is the caller's to say): one
+ * issue per repeated use, at `[i].key`, naming the first use.
+ *
+ * @example
+ * duplicateKeys(['a', undefined, 'a']);
+ * // [{ index: 2, issue: { path: '[2].key', expected: 'a key used once per scheduleMany call (first at [0])', received: '"a"' } }]
+ */
+export function duplicateKeys(keys: readonly unknown[]): { index: number; issue: FieldIssue }[] {
+  const first = new Map<string, number>();
+  const out: { index: number; issue: FieldIssue }[] = [];
+  keys.forEach((key, index) => {
+    if (typeof key !== 'string') return;
+    const at = first.get(key);
+    if (at === undefined) first.set(key, index);
+    else {
+      out.push({
+        index,
+        issue: {
+          path: `[${index}].key`,
+          expected: `a key used once per scheduleMany call (first at [${at}])`,
+          received: render(key),
+        },
+      });
+    }
+  });
+  return out;
 }
 
 /** True for a usable schedule key: a non-empty string of at most 255 characters without NUL. */

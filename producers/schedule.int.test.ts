@@ -26,7 +26,7 @@ const config = loadConfig(process.env);
 const kafka = createKafka(config.kafka);
 const schemaIds = createSchemaIds(createSchemaRegistry({ url: config.registry.url }));
 const emitter = createEmitter({ schemaIds });
-const { schedule, cancelScheduled } = createScheduler({ schemaIds });
+const { schedule, scheduleMany, cancelScheduled } = createScheduler({ schemaIds });
 let pool: pg.Pool;
 let capture: Capture;
 let dispatcher: Dispatcher;
@@ -156,6 +156,64 @@ describe('schedule()', () => {
     expect(mine.map((m) => m.headers[envelopeHeaders.eventId])).toEqual([moved.eventId, again.eventId]);
     expect(mine.map((m) => m.headers[envelopeHeaders.sequence])).toEqual(['1', '2']);
     expect(published(old.eventId)).toEqual([]);
+  });
+
+  it('scheduleMany() writes every item in the transaction: each published at its time, a pending key replaced', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const pending = await withTx(pool, (tx) =>
+      schedule(tx, event(a, 'to be replaced'), { in: 60_000 }, { key: `reminder:${a}` }),
+    );
+    const many = await withTx(pool, (tx) =>
+      scheduleMany(tx, [
+        { event: event(a, 'a moved'), when: { in: 800 }, key: `reminder:${a}` },
+        { event: event(b, 'b first'), when: { in: 300 } },
+        { event: event(b, 'b second'), when: { at: new Date(Date.now() + 1_200) }, key: `reminder:${b}` },
+      ]),
+    );
+    expect(many.map((s) => [s.aggregateId, s.key, s.replaced])).toEqual([
+      [a, `reminder:${a}`, true],
+      [b, null, false],
+      [b, `reminder:${b}`, false],
+    ]);
+    for (const s of many) await arrived(s.eventId);
+    await sentinel();
+    for (const s of many) {
+      const [m] = published(s.eventId);
+      expect(published(s.eventId)).toHaveLength(1);
+      expect(Date.parse(m!.headers[envelopeHeaders.occurredAt]!)).toBeGreaterThanOrEqual(s.dueAt.getTime());
+    }
+    expect(published(pending.eventId)).toEqual([]);
+    const notes = (id: string) =>
+      capture.messages
+        .filter((m) => m.key === id)
+        .map((m) => decodePayload('booking.reminder_due', unframe(m.value!).body).reference);
+    expect(notes(a)).toEqual(['a moved']);
+    // b's events in due order, numbered as published.
+    expect(notes(b)).toEqual(['b first', 'b second']);
+  });
+
+  it('scheduleMany() with one bad item, a repeated key or a rollback writes nothing', async () => {
+    const id = randomUUID();
+    const good = { event: event(id), when: { in: 0 }, key: `reminder:${id}` };
+    const refused = async (items: Parameters<typeof scheduleMany>[1]) => {
+      const err = await withTx(pool, (tx) => scheduleMany(tx, items)).catch((e: unknown) => e);
+      expect(isOutstreamError(err, ErrorCode.invalidEvent)).toBe(true);
+      return (err as InvalidEventError).issues.map((i) => i.path);
+    };
+    expect(await refused([good, { event: event(id), when: { in: -1 } }])).toEqual(['[1].when.in']);
+    expect(await refused([good, { event: event(randomUUID()), when: { in: 0 }, key: good.key }])).toEqual([
+      '[1].key',
+    ]);
+    await expect(
+      withTx(pool, async (tx) => {
+        await scheduleMany(tx, [good, { event: event(id), when: { in: 0 } }]);
+        throw new Error('the service changed its mind');
+      }),
+    ).rejects.toThrow('changed its mind');
+    const { rows } = await pool.query('SELECT 1 FROM scheduled_events WHERE aggregate_id = $1', [id]);
+    expect(rows).toEqual([]);
+    await sentinel();
+    expect(capture.messages.filter((m) => m.key === id)).toEqual([]);
   });
 
   it('refuses bad input with one typed error naming every field, and writes nothing', async () => {

@@ -1,16 +1,26 @@
-import { InvalidArgumentError } from '../core/errors.ts';
+import {
+  ErrorCode,
+  type FieldIssue,
+  InvalidArgumentError,
+  InvalidEventError,
+  isOutstreamError,
+} from '../core/errors.ts';
 import { catalogue, type OutboxEventType } from '../schemas/index.ts';
 import { assertInTransaction, type Tx } from './emitter.ts';
 import type { AnyEmitInput } from './envelope.ts';
-import { prepareEvent, toOutboxRow } from './prepare.ts';
+import { type PreparedEvent, prepareEvent, toOutboxRow } from './prepare.ts';
 import {
+  type AnyScheduleItem,
   checkSchedule,
+  type DueSpec,
+  duplicateKeys,
   isScheduleKey,
   keyIssue,
   type ScheduleInput,
   type ScheduleOptions,
   type ScheduleWhen,
 } from './schedule-input.ts';
+import { insertScheduledRows } from './scheduled-rows.ts';
 import type { SchemaIds } from './schema-ids.ts';
 
 /** Options of {@link createScheduler}. */
@@ -32,6 +42,45 @@ export interface Scheduled {
   replaced: boolean;
 }
 
+/** One schedule validated and encoded, ready to be written. */
+interface PreparedSchedule {
+  prepared: PreparedEvent;
+  due: DueSpec;
+  key: string | null;
+}
+
+/**
+ * Validates and encodes one schedule: the event as `emit()` does it (without `occurredAt` and
+ * `idempotencyKey`), `when` and the key.
+ *
+ * @throws InvalidEventError naming every bad field (paths `when…`, `options.key`, `payload…`).
+ */
+async function prepareSchedule(
+  schemaIds: SchemaIds,
+  event: unknown,
+  when: unknown,
+  options: unknown,
+): Promise<PreparedSchedule> {
+  const input = event as AnyEmitInput & { idempotencyKey?: unknown; occurredAt?: unknown };
+  const { due, issues } = checkSchedule(when, options, Date.now());
+  for (const field of ['idempotencyKey', 'occurredAt'] as const) {
+    if (input[field] !== undefined) {
+      issues.push({
+        path: field,
+        expected: `no ${field} on a scheduled event (${field === 'occurredAt' ? 'it occurs when it is published' : 'use options.key'})`,
+        received: 'a value',
+      });
+    }
+  }
+  const prepared = await prepareEvent(
+    schemaIds,
+    { ...input, idempotencyKey: undefined, occurredAt: undefined } as AnyEmitInput,
+    issues,
+  );
+  // prepareEvent threw if there was any issue: `due` is set.
+  return { prepared, due: due!, key: (options as ScheduleOptions | undefined)?.key ?? null };
+}
+
 /**
  * Scheduled events: `schedule(tx, event, when, { key })` writes an event to be published at
  * its due time, in the caller's transaction (a rollback schedules nothing). The event is
@@ -50,6 +99,27 @@ export interface Scheduled {
  * await cancelScheduled(db, `reminder:${id}`);
  */
 export function createScheduler({ schemaIds }: SchedulerOptions) {
+  async function write(tx: Tx, caller: string, schedules: readonly PreparedSchedule[]): Promise<Scheduled[]> {
+    assertInTransaction(tx, caller);
+    const rows = schedules.map(({ prepared, due, key }) => {
+      const { occurredAt: _, ...row } = toOutboxRow(prepared);
+      return { ...row, due, key };
+    });
+    const written = await insertScheduledRows(tx, rows);
+    return schedules.map(({ prepared, key }) => {
+      const w = written.get(prepared.eventId)!;
+      return {
+        eventId: prepared.eventId,
+        type: prepared.input.type,
+        aggregateId: prepared.input.aggregateId,
+        topic: catalogue[prepared.input.type].topic,
+        dueAt: w.dueAt,
+        key,
+        replaced: w.replaced,
+      };
+    });
+  }
+
   return {
     /**
      * Schedules one event in the caller's transaction.
@@ -64,60 +134,73 @@ export function createScheduler({ schemaIds }: SchedulerOptions) {
       when: ScheduleWhen,
       options: ScheduleOptions = {},
     ): Promise<Scheduled> {
-      const input = event as unknown as AnyEmitInput & { idempotencyKey?: unknown; occurredAt?: unknown };
-      const { due, issues } = checkSchedule(when, options, Date.now());
-      for (const field of ['idempotencyKey', 'occurredAt'] as const) {
-        if (input[field] !== undefined) {
-          issues.push({
-            path: field,
-            expected: `no ${field} on a scheduled event (${field === 'occurredAt' ? 'it occurs when it is published' : 'use options.key'})`,
-            received: 'a value',
-          });
-        }
+      const [scheduled] = await write(tx, 'schedule()', [
+        await prepareSchedule(schemaIds, event, when, options),
+      ]);
+      return scheduled!;
+    },
+
+    /**
+     * Schedules several events in the caller's transaction, with one statement (as `emitMany()`
+     * writes its rows). Every item is validated before anything is written; a key may appear
+     * once per call (scheduling two events under one key in one call is a mistake, not a
+     * replacement). Results are in the order of `items`.
+     *
+     * @throws InvalidEventError naming every bad field of every item, prefixed with its index
+     *   (`[2].when.in`, `[0].payload.remindAt`, `[3].key` for a key used twice), before
+     *   anything is written. `eventType` lists the types of the items at fault.
+     * @throws UnknownEventTypeError for an item whose type the catalogue does not know.
+     * @example
+     * await scheduleMany(db, bookings.map((b) => ({
+     *   event: { type: 'booking.reminder_due', aggregateId: b.id, payload: reminderOf(b) },
+     *   when: { at: remindAt(b) },
+     *   key: `booking-reminder:${b.id}`,
+     * })));
+     */
+    async scheduleMany(tx: Tx, items: readonly AnyScheduleItem[]): Promise<Scheduled[]> {
+      if (!Array.isArray(items)) {
+        throw new InvalidArgumentError([
+          `items: expected an array of { event, when, key? }, got ${typeof items}`,
+        ]);
       }
-      const prepared = await prepareEvent(
-        schemaIds,
-        { ...input, idempotencyKey: undefined, occurredAt: undefined } as AnyEmitInput,
-        issues,
+      if (items.length === 0) return [];
+      const issues: FieldIssue[] = [];
+      const types = new Set<string>();
+      const settled = await Promise.allSettled(
+        items.map(async (item: unknown) => {
+          const { event, when, key } = (typeof item === 'object' && item !== null ? item : {}) as {
+            event?: unknown;
+            when?: unknown;
+            key?: unknown;
+          };
+          if (typeof event !== 'object' || event === null) {
+            throw new InvalidEventError('(none)', [
+              { path: 'event', expected: 'an event { type, aggregateId, payload }', received: String(event) },
+            ]);
+          }
+          return prepareSchedule(schemaIds, event, when, key === undefined ? undefined : { key });
+        }),
       );
-      assertInTransaction(tx, 'schedule()');
-      const row = toOutboxRow(prepared);
-      const key = options.key ?? null;
-      const { rows } = await tx.query<{ due_at: Date; replaced: boolean }>({
-        name: 'outstream_schedule',
-        text: `INSERT INTO scheduled_events AS s (event_id, schedule_key, due_at, aggregate_type, aggregate_id,
-                 event_type, actor, traceparent, tracestate, payload)
-               VALUES ($1, $2, coalesce($3::timestamptz, clock_timestamp() + $4::double precision * interval '1 millisecond'),
-                       $5, $6, $7, $8, $9, $10, $11)
-               ON CONFLICT (schedule_key) DO UPDATE SET
-                 event_id = EXCLUDED.event_id, due_at = EXCLUDED.due_at, aggregate_type = EXCLUDED.aggregate_type,
-                 aggregate_id = EXCLUDED.aggregate_id, event_type = EXCLUDED.event_type, actor = EXCLUDED.actor,
-                 traceparent = EXCLUDED.traceparent, tracestate = EXCLUDED.tracestate, payload = EXCLUDED.payload,
-                 created_at = now()
-               RETURNING due_at, (xmax <> 0) AS replaced`,
-        values: [
-          row.eventId,
-          key,
-          due && 'at' in due ? due.at : null,
-          due && 'inMs' in due ? due.inMs : null,
-          row.aggregateType,
-          row.aggregateId,
-          row.eventType,
-          row.actor,
-          row.traceparent,
-          row.tracestate,
-          row.payload,
-        ],
+      const schedules: PreparedSchedule[] = [];
+      settled.forEach((s, i) => {
+        if (s.status === 'fulfilled') {
+          schedules.push(s.value);
+          return;
+        }
+        if (!isOutstreamError(s.reason, ErrorCode.invalidEvent)) throw s.reason;
+        const e = s.reason as InvalidEventError;
+        types.add(e.eventType);
+        for (const issue of e.issues) {
+          issues.push({ ...issue, path: `[${i}].${issue.path === 'options.key' ? 'key' : issue.path}` });
+        }
       });
-      return {
-        eventId: row.eventId,
-        type: prepared.input.type,
-        aggregateId: row.aggregateId,
-        topic: catalogue[prepared.input.type].topic,
-        dueAt: rows[0]!.due_at,
-        key,
-        replaced: rows[0]!.replaced,
-      };
+      for (const { index, issue } of duplicateKeys(items.map((item) => item?.key))) {
+        const event = (items[index] as { event?: { type?: unknown } } | null)?.event;
+        if (typeof event?.type === 'string') types.add(event.type);
+        issues.push(issue);
+      }
+      if (issues.length > 0) throw new InvalidEventError([...types].join(', '), issues);
+      return write(tx, 'scheduleMany()', schedules);
     },
 
     /**

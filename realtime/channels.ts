@@ -60,6 +60,7 @@ export const routes = {
   'booking.checked_out': { 'booking:{bookingId}': full, 'hotel:{hotelId}': full },
   'booking.reminder_due': { 'booking:{bookingId}': full, 'hotel:{hotelId}': (p) => staffGuest(p) },
   'booking.follow_up_due': { 'booking:{bookingId}': full, 'hotel:{hotelId}': (p) => staffGuest(p) },
+  'booking.dates_changed': { 'booking:{bookingId}': full, 'hotel:{hotelId}': (p) => staffGuest(p) },
   'room.status_changed': { 'hotel:{hotelId}': full },
   'room.occupancy_changed': { 'hotel:{hotelId}': full },
   // Conversations are private: participants only, never the hotel-wide channel.

@@ -20,6 +20,7 @@ const aggregateOf = {
   'booking.checked_out': 'booking',
   'booking.reminder_due': 'booking',
   'booking.follow_up_due': 'booking',
+  'booking.dates_changed': 'booking',
   'room.status_changed': 'room',
   'room.occupancy_changed': 'room',
   'message.created': 'message',

@@ -44,6 +44,7 @@ export type {
   BookingCheckedOut,
   BookingConfirmed,
   BookingCreated,
+  BookingDatesChanged,
   BookingFollowUpDue,
   BookingReminderDue,
   BookingRoomAssigned,

@@ -30,7 +30,7 @@ describe('loadSchemaFiles', () => {
   });
 
   it('reads the repository schemas', () => {
-    expect(loadSchemaFiles()).toHaveLength(21);
+    expect(loadSchemaFiles()).toHaveLength(22);
   });
 
   it.each([

@@ -49,6 +49,7 @@ export const analyticsRules: { readonly [K in EventType]: AnalyticsRule<K> } = {
   }),
   'booking.reminder_due': (p) => ({ hotelId: p.hotelId }),
   'booking.follow_up_due': (p) => ({ hotelId: p.hotelId }),
+  'booking.dates_changed': (p) => ({ hotelId: p.hotelId }),
   'room.status_changed': (p) => ({ hotelId: p.hotelId }),
   'room.occupancy_changed': (p) => ({ hotelId: p.hotelId }),
   'message.created': (p) => ({ hotelId: p.hotelId }),

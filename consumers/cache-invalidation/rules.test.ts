@@ -13,6 +13,14 @@ describe('invalidation rules', () => {
     expect(invalidationRules['booking.room_assigned'](moved).keys).toContain('room:317');
   });
 
+  it('drop a moved booking with the availability of its hotel', () => {
+    const p = samples['booking.dates_changed'];
+    expect(invalidationRules['booking.dates_changed'](p)).toEqual({
+      keys: [`booking:${p.bookingId}`],
+      tags: ['hotel:1:bookings', 'hotel:1:availability', `user:${p.guestId}:bookings`],
+    });
+  });
+
   it('do not compile for an unknown event type or payload field', () => {
     const rules: InvalidationRules = {
       // @ts-expect-error: not an event type of the catalogue

@@ -30,6 +30,11 @@ export const invalidationRules = {
     keys: [k.booking(p.bookingId)],
     tags: [t.hotelBookings(p.hotelId), t.hotelAvailability(p.hotelId), t.userBookings(p.guestId)],
   }),
+  // The stay moved: the booking and the nights it holds (availability) are stale.
+  'booking.dates_changed': (p) => ({
+    keys: [k.booking(p.bookingId)],
+    tags: [t.hotelBookings(p.hotelId), t.hotelAvailability(p.hotelId), t.userBookings(p.guestId)],
+  }),
   'booking.room_assigned': (p) => ({
     keys: [k.booking(p.bookingId), k.room(p.roomId), ...(p.previousRoomId ? [k.room(p.previousRoomId)] : [])],
     tags: [t.hotelBookings(p.hotelId), t.hotelRooms(p.hotelId)],

@@ -65,6 +65,21 @@ describe('notification rules', () => {
     );
   });
 
+  it('email the guest their new dates when a booking moves, beside the old ones', () => {
+    const rule = notificationRules['booking.dates_changed'];
+    const p = samples['booking.dates_changed'];
+    expect(rule.kind).toBe('BOOKING_DATES_CHANGED');
+    expect(rule.recipients(p)).toEqual([
+      { user: p.guestId, email: 'ada@example.com', name: 'Ada Lovelace', media: ['in_app', 'email'] },
+    ]);
+    const c = rule.render(p, guest);
+    expect(c.title).toBe('Booking BK-2025-00042 moved to 2025-07-08');
+    expect(c.body).toBe('Your stay is now from 2025-07-08 to 2025-07-11 (was 2025-07-01 to 2025-07-04).');
+    expect(c.email?.subject).toBe('Your booking BK-2025-00042 now starts 2025-07-08');
+    expect(c.email?.text).toContain('Arrival:   2025-07-08 (was 2025-07-01)');
+    expect(c.email?.text).toContain('Departure: 2025-07-11 (was 2025-07-04), 3 nights');
+  });
+
   it('tell the guest and the staff different things about a cancellation', () => {
     const rule = notificationRules['booking.cancelled'];
     const p = samples['booking.cancelled'];

@@ -129,6 +129,24 @@ export const notificationRules = {
       },
     }),
   },
+  'booking.dates_changed': {
+    kind: 'BOOKING_DATES_CHANGED',
+    recipients: (p) => [
+      { user: p.guestId, email: p.guest.email, name: p.guest.name, media: ['in_app', 'email'] },
+    ],
+    render: (p, r) => ({
+      title: `Booking ${p.reference} moved to ${p.checkInDate}`,
+      body: `Your stay is now from ${p.checkInDate} to ${p.checkOutDate} (was ${p.previousCheckInDate} to ${p.previousCheckOutDate}).`,
+      email: {
+        subject: `Your booking ${p.reference} now starts ${p.checkInDate}`,
+        text:
+          `${hello(r, p.guest.name)}\n\nthe dates of your booking ${p.reference} have changed.\n\n` +
+          `  Arrival:   ${p.checkInDate} (was ${p.previousCheckInDate})\n` +
+          `  Departure: ${p.checkOutDate} (was ${p.previousCheckOutDate}), ` +
+          `${nights(p.checkInDate, p.checkOutDate)} nights\n\nWe look forward to welcoming you.\n`,
+      },
+    }),
+  },
   'booking.room_assigned': {
     kind: 'ROOM_ASSIGNED',
     recipients: (p) => [{ user: p.guestId, media: ['in_app'] }],

@@ -2,8 +2,10 @@ import type pg from 'pg';
 import { v4 as uuidv4 } from 'uuid';
 import type { Cache } from '../../consumers/cache-invalidation/cache.ts';
 import { cacheKeys, cacheTags } from '../../consumers/cache-invalidation/keys.ts';
-import type { Emitter, Scheduler } from '../../producers/index.ts';
+import type { Emitter, Scheduler, Tx } from '../../producers/index.ts';
 import type { BookingStatus, CancellationReason, RoomStatus } from '../../schemas/index.ts';
+import { BookingChangeRefusedError } from './errors.ts';
+import { isoDate, type StayDates, stayDateIssues } from './stay-dates.ts';
 
 /** A booking as the service shows it (what it caches). */
 export interface BookingView {
@@ -26,9 +28,11 @@ interface Guest {
 }
 
 const day = 86_400_000;
-const isoDate = (t: number) => new Date(t).toISOString().slice(0, 10);
-// Check-in time of the example hotels (their calendar dates are kept in UTC).
-const checkInAt = (date: string) => Date.parse(`${date}T14:00:00Z`);
+/** Check-in time of the example hotels (their calendar dates are kept in UTC): 14:00 on the arrival date. */
+export const checkInAt = (date: string): number => Date.parse(`${date}T14:00:00Z`);
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Booking states whose dates may still change: the stay has not begun and is not cancelled. */
+const movable: readonly BookingStatus[] = ['PENDING_PAYMENT', 'CONFIRMED'];
 
 /** When the service's scheduled events fall due. */
 export interface ReminderTimes {
@@ -49,8 +53,8 @@ export const scheduleKeys = {
  * written in one transaction through `emit()`; reads go through the read-through cache,
  * whose entries the cache-invalidation group drops when the events arrive. Reminders are
  * scheduled events (`schedule()`), written in the same transactions: one before check-in
- * (scheduled at confirmation, cancelled with the booking or by an early check-in), and a
- * follow-up after check-out.
+ * (scheduled at confirmation, moved with the booking's dates, cancelled with the booking or by
+ * an early check-in), and a follow-up after check-out.
  */
 export function createHotelService({
   pool,
@@ -123,6 +127,34 @@ export function createHotelService({
     return rows[0];
   }
 
+  /**
+   * Schedules (or moves: same key) the reminder of a confirmed booking, in the caller's
+   * transaction. A check-in sooner than the lead time is reminded of at once.
+   */
+  async function scheduleReminder(c: Tx, b: BookingView, guest: Guest) {
+    const remindAt = new Date(checkInAt(b.checkIn) - times.reminderLeadMs);
+    return schedule(
+      c,
+      {
+        type: 'booking.reminder_due',
+        aggregateId: b.id,
+        actor: 'system:reminders',
+        payload: {
+          bookingId: b.id,
+          reference: b.reference,
+          hotelId: b.hotelId,
+          guestId: b.guestId,
+          guest: { name: guest.name, email: guest.email },
+          checkInDate: b.checkIn,
+          checkOutDate: b.checkOut,
+          remindAt,
+        },
+      },
+      { at: remindAt },
+      { key: scheduleKeys.reminder(b.id) },
+    );
+  }
+
   return {
     /** Registers a guest or a staff member. */
     registerUser(u: { name: string; email: string; role: 'GUEST' | 'STAFF'; hotelId?: string }) {
@@ -175,13 +207,14 @@ export function createHotelService({
       return ids;
     },
 
-    /** Creates a booking (pending payment). */
+    /** Creates a booking (pending payment), arriving on `checkIn` or else in 3 to 32 days. */
     createBooking(b: {
       hotelId: string;
       guestId: string;
       nights: number;
       partySize: number;
       nightly: string;
+      checkIn?: string;
     }) {
       const id = uuidv4();
       return tx(async (c) => {
@@ -189,7 +222,7 @@ export function createHotelService({
         const seq = (await c.query<{ n: string }>("SELECT nextval('hotel_demo.booking_ref') AS n")).rows[0]!
           .n;
         const reference = `BK-${new Date().getUTCFullYear()}-${seq.padStart(5, '0')}`;
-        const checkIn = isoDate(Date.now() + (3 + Math.floor(Math.random() * 30)) * day);
+        const checkIn = b.checkIn ?? isoDate(Date.now() + (3 + Math.floor(Math.random() * 30)) * day);
         const checkOut = isoDate(Date.parse(checkIn) + b.nights * day);
         const total = ((Number(b.nightly) * 100 * b.nights) / 100).toFixed(2);
         await c.query(
@@ -237,28 +270,7 @@ export function createHotelService({
           "UPDATE hotel_demo.bookings SET status = 'CONFIRMED', updated_at = now() WHERE id = $1",
           [id],
         );
-        // A check-in sooner than the lead time is reminded of at once.
-        const remindAt = new Date(checkInAt(b.checkIn) - times.reminderLeadMs);
-        await schedule(
-          c,
-          {
-            type: 'booking.reminder_due',
-            aggregateId: id,
-            actor: 'system:reminders',
-            payload: {
-              bookingId: id,
-              reference: b.reference,
-              hotelId: b.hotelId,
-              guestId: b.guestId,
-              guest: { name: guest.name, email: guest.email },
-              checkInDate: b.checkIn,
-              checkOutDate: b.checkOut,
-              remindAt,
-            },
-          },
-          { at: remindAt },
-          { key: scheduleKeys.reminder(id) },
-        );
+        await scheduleReminder(c, b, guest);
         await emit(c, {
           type: 'booking.confirmed',
           aggregateId: id,
@@ -277,6 +289,77 @@ export function createHotelService({
             confirmedAt: new Date(),
           },
         });
+      });
+    },
+
+    /**
+     * Moves a booking to new dates: updates it, emits `booking.dates_changed` and, for a
+     * confirmed booking, moves its reminder (the same key: the pending one is replaced, or a
+     * new one scheduled if it already fired) — all in one transaction. The price is kept (the
+     * example has no rates). Returns false when the dates are the ones it has (nothing written).
+     *
+     * @throws BookingChangeRefusedError, with nothing written, for malformed dates, an arrival
+     *   before today, a departure not after the arrival, an unknown booking, or one that is
+     *   cancelled, checked in or checked out.
+     */
+    changeDates(id: string, dates: StayDates, changedBy: string | null = null): Promise<boolean> {
+      const issues = stayDateIssues(dates, isoDate(Date.now()));
+      if (!uuidPattern.test(id)) {
+        issues.unshift({
+          path: 'id',
+          expected: 'a booking id (UUID)',
+          received: JSON.stringify(id).slice(0, 60),
+        });
+      }
+      if (issues.length > 0) return Promise.reject(new BookingChangeRefusedError(id, issues));
+      return tx(async (c) => {
+        const { rows } = await c.query<{ status: BookingStatus }>(
+          'SELECT status FROM hotel_demo.bookings WHERE id = $1 FOR UPDATE',
+          [id],
+        );
+        const status = rows[0]?.status;
+        if (status === undefined) {
+          throw new BookingChangeRefusedError(id, [
+            { path: 'id', expected: 'a booking of this service', received: JSON.stringify(id) },
+          ]);
+        }
+        if (!movable.includes(status)) {
+          throw new BookingChangeRefusedError(id, [
+            {
+              path: 'status',
+              expected: `one of ${movable.join(', ')} (the stay has not begun)`,
+              received: status,
+            },
+          ]);
+        }
+        const before = await bookingRow(c, id);
+        if (before.checkIn === dates.checkIn && before.checkOut === dates.checkOut) return false;
+        await c.query(
+          'UPDATE hotel_demo.bookings SET check_in = $2, check_out = $3, updated_at = now() WHERE id = $1',
+          [id, dates.checkIn, dates.checkOut],
+        );
+        const b = { ...before, checkIn: dates.checkIn, checkOut: dates.checkOut };
+        const guest = await guestOf(c, b.guestId);
+        if (b.status === 'CONFIRMED') await scheduleReminder(c, b, guest);
+        await emit(c, {
+          type: 'booking.dates_changed',
+          aggregateId: id,
+          actor: changedBy === null ? 'system:bookings' : `user:${changedBy}`,
+          payload: {
+            bookingId: id,
+            reference: b.reference,
+            hotelId: b.hotelId,
+            guestId: b.guestId,
+            guest: { name: guest.name, email: guest.email },
+            previousCheckInDate: before.checkIn,
+            previousCheckOutDate: before.checkOut,
+            checkInDate: b.checkIn,
+            checkOutDate: b.checkOut,
+            changedBy,
+            changedAt: new Date(),
+          },
+        });
+        return true;
       });
     },
 

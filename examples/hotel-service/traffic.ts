@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CancellationReason } from '../../schemas/index.ts';
 import type { HotelService } from './service.ts';
+import { addDays, isoDate } from './stay-dates.ts';
 
 const firstNames = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Tim'];
 const lastNames = [
@@ -38,9 +39,12 @@ export interface TrafficOptions {
   failures: boolean;
 }
 
+/** How often an advanced booking is moved to other dates instead (before check-in). */
+const moveRate = 0.08;
+
 /**
- * Realistic hotel traffic: guests register and book; bookings get confirmed (or cancelled),
- * rooms assigned, guests check in, write to the staff and check out; housekeeping cleans.
+ * Realistic hotel traffic: guests register and book; bookings get confirmed (or cancelled, or
+ * moved to other dates: its reminder moves with it), rooms assigned, guests check in, write to the staff and check out; housekeeping cleans.
  * Each `step()` performs one action through the service (one transaction, one to three
  * events) and says what it did.
  */
@@ -73,7 +77,19 @@ export function createTraffic(service: HotelService, o: TrafficOptions) {
     return `${name} booked at hotel ${hotelId}`;
   }
 
+  /** The guest moves the stay 1 to 3 days earlier or later, keeping its length (never before tomorrow). */
+  async function move(stay: Stay): Promise<string> {
+    const b = await service.getBooking(stay.id, stay.hotelId);
+    const tomorrow = isoDate(Date.now() + 86_400_000);
+    let shift = (1 + Math.floor(Math.random() * 3)) * (Math.random() < 0.5 ? -1 : 1);
+    if (addDays(b.checkIn, shift) < tomorrow) shift = -shift;
+    const checkIn = addDays(b.checkIn, shift);
+    await service.changeDates(stay.id, { checkIn, checkOut: addDays(b.checkOut, shift) }, stay.guestId);
+    return `booking ${stay.id.slice(0, 8)} moved ${shift > 0 ? 'later' : 'earlier'} to ${checkIn}`;
+  }
+
   async function advance(stay: Stay): Promise<string> {
+    if (stay.state !== 'checked_in' && Math.random() < moveRate) return move(stay);
     const staff = await service.staffOf(stay.hotelId);
     if (stay.state === 'created') {
       if (Math.random() < 0.15) {

@@ -14,6 +14,7 @@ export const eventTypeNames = [
   'booking.checked_out',
   'booking.reminder_due',
   'booking.follow_up_due',
+  'booking.dates_changed',
   'room.status_changed',
   'room.occupancy_changed',
   'message.created',

@@ -219,6 +219,39 @@ export interface BookingCreated {
 }
 
 /**
+ * A booking moved: its arrival or departure date (or both) changed. Its reminder moves with it.
+ *
+ * Avro record `outstream.booking.BookingDatesChanged`.
+ */
+export interface BookingDatesChanged {
+  /** The booking (aggregate id). */
+  bookingId: string;
+  /** Human-readable booking reference shown to the guest, e.g. BK-2025-00042. */
+  reference: string;
+  /** Hotel the booking belongs to; not a UUID (legacy numeric ids as strings). */
+  hotelId: string;
+  /** User id of the primary guest. */
+  guestId: string;
+  /** Contact details of the primary guest, so notifications need no user lookup. */
+  guest: GuestContact;
+  /** Arrival date before the change, ISO-8601 calendar date (YYYY-MM-DD) in the hotel's time zone. */
+  previousCheckInDate: string;
+  /** Departure date before the change, ISO-8601 calendar date (YYYY-MM-DD) in the hotel's time zone. */
+  previousCheckOutDate: string;
+  /** New arrival date, ISO-8601 calendar date (YYYY-MM-DD) in the hotel's time zone. */
+  checkInDate: string;
+  /** New departure date, ISO-8601 calendar date (YYYY-MM-DD) in the hotel's time zone; after checkInDate. */
+  checkOutDate: string;
+  /**
+   * User who changed the dates (the guest or a staff member); null when changed by a system.
+   * @default null
+   */
+  changedBy: string | null;
+  /** When the dates were changed. */
+  changedAt: Date;
+}
+
+/**
  * A scheduled follow-up after a stay fell due (scheduled at check-out, e.g. a day later): the time to ask the guest how it was.
  *
  * Avro record `outstream.booking.BookingFollowUpDue`.
@@ -463,7 +496,8 @@ export type NotificationKind =
   | 'WELCOME'
   | 'OTHER'
   | 'BOOKING_REMINDER'
-  | 'STAY_FOLLOW_UP';
+  | 'STAY_FOLLOW_UP'
+  | 'BOOKING_DATES_CHANGED';
 /** The symbols of {@link NotificationKind}, to compare without string literals. */
 export const NotificationKind = {
   BOOKING_CREATED: 'BOOKING_CREATED',
@@ -475,6 +509,7 @@ export const NotificationKind = {
   OTHER: 'OTHER',
   BOOKING_REMINDER: 'BOOKING_REMINDER',
   STAY_FOLLOW_UP: 'STAY_FOLLOW_UP',
+  BOOKING_DATES_CHANGED: 'BOOKING_DATES_CHANGED',
 } as const;
 
 /**
@@ -715,6 +750,8 @@ export type Events = {
   'booking.confirmed': BookingConfirmed;
   /** A guest or staff member created a booking. Carries what a confirmation email and the staff board need. */
   'booking.created': BookingCreated;
+  /** A booking moved: its arrival or departure date (or both) changed. Its reminder moves with it. */
+  'booking.dates_changed': BookingDatesChanged;
   /** A scheduled follow-up after a stay fell due (scheduled at check-out, e.g. a day later): the time to ask the guest how it was. */
   'booking.follow_up_due': BookingFollowUpDue;
   /** A scheduled reminder of an upcoming stay fell due (scheduled when the booking was confirmed, e.g. 24 hours before check-in; moved with the booking, cancelled with it). */
@@ -1082,6 +1119,78 @@ export const eventSchemas: { readonly [K in EventType]: AvroRecordSchema } = {
       }
     ]
   },
+  'booking.dates_changed': {
+    "type": "record",
+    "name": "BookingDatesChanged",
+    "namespace": "outstream.booking",
+    "doc": "A booking moved: its arrival or departure date (or both) changed. Its reminder moves with it.",
+    "fields": [
+      {
+        "name": "bookingId",
+        "type": { "type": "string", "logicalType": "uuid" },
+        "doc": "The booking (aggregate id)."
+      },
+      {
+        "name": "reference",
+        "type": "string",
+        "doc": "Human-readable booking reference shown to the guest, e.g. BK-2025-00042."
+      },
+      {
+        "name": "hotelId",
+        "type": "string",
+        "doc": "Hotel the booking belongs to; not a UUID (legacy numeric ids as strings)."
+      },
+      {
+        "name": "guestId",
+        "type": { "type": "string", "logicalType": "uuid" },
+        "doc": "User id of the primary guest."
+      },
+      {
+        "name": "guest",
+        "type": {
+          "type": "record",
+          "name": "GuestContact",
+          "doc": "How to reach the primary guest, copied at the time of the event.",
+          "fields": [
+            { "name": "name", "type": "string", "doc": "Full name as entered on the booking." },
+            { "name": "email", "type": "string", "doc": "Email address notifications are sent to." }
+          ]
+        },
+        "doc": "Contact details of the primary guest, so notifications need no user lookup."
+      },
+      {
+        "name": "previousCheckInDate",
+        "type": "string",
+        "doc": "Arrival date before the change, ISO-8601 calendar date (YYYY-MM-DD) in the hotel's time zone."
+      },
+      {
+        "name": "previousCheckOutDate",
+        "type": "string",
+        "doc": "Departure date before the change, ISO-8601 calendar date (YYYY-MM-DD) in the hotel's time zone."
+      },
+      {
+        "name": "checkInDate",
+        "type": "string",
+        "doc": "New arrival date, ISO-8601 calendar date (YYYY-MM-DD) in the hotel's time zone."
+      },
+      {
+        "name": "checkOutDate",
+        "type": "string",
+        "doc": "New departure date, ISO-8601 calendar date (YYYY-MM-DD) in the hotel's time zone; after checkInDate."
+      },
+      {
+        "name": "changedBy",
+        "type": ["null", { "type": "string", "logicalType": "uuid" }],
+        "default": null,
+        "doc": "User who changed the dates (the guest or a staff member); null when changed by a system."
+      },
+      {
+        "name": "changedAt",
+        "type": { "type": "long", "logicalType": "timestamp-millis" },
+        "doc": "When the dates were changed."
+      }
+    ]
+  },
   'booking.follow_up_due': {
     "type": "record",
     "name": "BookingFollowUpDue",
@@ -1436,7 +1545,8 @@ export const eventSchemas: { readonly [K in EventType]: AvroRecordSchema } = {
             "WELCOME",
             "OTHER",
             "BOOKING_REMINDER",
-            "STAY_FOLLOW_UP"
+            "STAY_FOLLOW_UP",
+            "BOOKING_DATES_CHANGED"
           ],
           "default": "OTHER"
         },
