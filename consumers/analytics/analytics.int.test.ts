@@ -137,6 +137,30 @@ describe('analytics group', () => {
     expect((await report('analytics_rebuild_test')).hotels).toEqual([{ hotelId, ...expected }]);
   });
 
+  it('counts an event once when one batch holds it twice (a record Connect published again)', async () => {
+    const twiceHotel = `${hotelId}-twice`;
+    const fact: Fact = {
+      hotelId: twiceHotel,
+      funnel: 'confirmed',
+      money: { kind: 'booked', amount: '120.50', currency: 'EUR' },
+      eventId: randomUUID(),
+      eventType: 'booking.confirmed',
+      at: new Date(),
+      topic: 'events.booking',
+      partition: 2,
+      offset: 7n,
+    };
+    expect(await applyFacts(pool, [fact, { ...fact, offset: 9n }])).toEqual({ counted: 1, duplicates: 1 });
+    const totals = await pool.query(
+      `SELECT (SELECT sum(events)::int FROM analytics.events_hourly WHERE hotel_id = $1) AS events,
+              (SELECT sum(confirmed)::int FROM analytics.booking_funnel_daily WHERE hotel_id = $1) AS confirmed,
+              (SELECT sum(booked)::text FROM analytics.revenue_daily WHERE hotel_id = $1) AS booked,
+              (SELECT koffset::int FROM analytics.counted_events WHERE event_id = $2) AS koffset`,
+      [twiceHotel, fact.eventId],
+    );
+    expect(totals.rows[0]).toEqual({ events: 1, confirmed: 1, booked: '120.50', koffset: 7 });
+  });
+
   it('a batch waits while a swap holds the lock, then counts its facts once', async () => {
     const lockHotel = `${hotelId}-lock`;
     const fact: Fact = {
