@@ -10,7 +10,7 @@ import { faults, runFaultSuite } from './suite.ts';
 // The cluster profile: three KRaft nodes, two members per group, two gateway nodes.
 const cluster = process.argv.includes('--cluster');
 const defaults = cluster
-  ? { faults: Object.keys(clusterFaults), brokers: '3', members: '2', gateways: '2', step: 12_000 }
+  ? { faults: Object.keys(clusterFaults), brokers: '3', members: '2', gateways: '2', step: 13_000 }
   : { faults: allFaults, brokers: '1', members: '1', gateways: '1', step: 5_000 };
 const command = cluster ? 'npm run test:cluster' : 'npm run test:faults';
 
