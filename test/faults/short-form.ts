@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { details, type PhaseResult, problems, table } from './report.ts';
 import { runFaultSuite, type SuiteOptions } from './suite.ts';
 
@@ -8,11 +8,13 @@ import { runFaultSuite, type SuiteOptions } from './suite.ts';
  */
 export async function runShortForm(
   label: string,
-  o: Omit<SuiteOptions, 'keep' | 'log' | 'onPhase'>,
+  o: Omit<SuiteOptions, 'keep' | 'log' | 'onPhase' | 'onStop'>,
 ): Promise<PhaseResult[]> {
   const results = await runFaultSuite({
     ...o,
     keep: false,
+    // A test that times out leaves the suite running: its private stack must not outlive it.
+    onStop: (stop) => onTestFinished(stop, 120_000),
     log: (line) => console.log(`[${label}] ${line}`),
     onPhase: (r) => console.log(details(r)),
   });

@@ -46,6 +46,11 @@ export interface SuiteOptions {
   log: (line: string) => void;
   /** Told each phase's result as soon as it is known. */
   onPhase?: (r: PhaseResult) => void;
+  /**
+   * Given, at once, a function that stops everything the suite started: for a caller that may
+   * give up before the suite returns (a test's timeout), which would otherwise leave it running.
+   */
+  onStop?: (stop: () => Promise<void>) => void;
 }
 
 const secret = 'faults-suite-secret-not-for-production';
@@ -81,6 +86,9 @@ export async function runFaultSuite(o: SuiteOptions): Promise<PhaseResult[]> {
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
+  o.onStop?.(async () => {
+    for (const step of cleanup) await step().catch(() => {});
+  });
   try {
     o.log(`private stack: offset ${stack.config.stack.portOffset}, ${stack.dir}`);
     let t = Date.now();
