@@ -96,7 +96,7 @@ try {
       };
     }),
   );
-  const fleet = await openFleet(`http://127.0.0.1:${stack.config.sse.port}`, specs, true);
+  const fleet = await openFleet([`http://127.0.0.1:${stack.config.sse.port}`], specs, true);
   cleanup.unshift(() => fleet.close());
   log(`${clients} SSE clients connected over ${hotelCount} hotel channels`);
   await registerStaff(stack.config, witness.pool, hotels, actor);

@@ -60,6 +60,20 @@ describe('the Kafka port against the stack broker', () => {
     expect(await admin.listTopics()).toContain(topic);
   });
 
+  it('admin: partition leaders and replicas, and the controller quorum (a single node leads everything)', async () => {
+    const topic = await newTopic(2);
+    const replicas = await admin.partitionReplicas(topic);
+    const [node] = (await admin.describeQuorum()).voters;
+    expect(replicas).toEqual([
+      { partition: 0, leader: node, replicas: [node], isr: [node] },
+      { partition: 1, leader: node, replicas: [node], isr: [node] },
+    ]);
+    const quorum = await admin.describeQuorum();
+    expect(quorum.voters.length).toBe(config.stack.kafkaNodes);
+    expect(quorum.voters).toContain(quorum.leaderId);
+    expect(quorum.leaderEpoch).toBeGreaterThan(0);
+  });
+
   it('produces keyed records with headers and reads ranges back group-less, in order per partition', async () => {
     const topic = await newTopic(3);
     const producer = kafka.producer();

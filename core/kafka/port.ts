@@ -4,7 +4,9 @@ import type {
   GroupProtocol,
   PartitionBounds,
   PartitionOffset,
+  PartitionReplicas,
   ProducerRecord,
+  QuorumDescription,
   RecordBatch,
   TopicConfigEntry,
   TopicDescription,
@@ -31,6 +33,10 @@ export interface KafkaAdmin {
   setTopicConfigs(topic: string, configs: Readonly<Record<string, string>>): Promise<void>;
   /** Each partition's first and next-to-write offsets, by partition. */
   partitionBounds(topic: string): Promise<PartitionBounds[]>;
+  /** Each partition's leader, replicas and in-sync replicas (broker ids), from fresh metadata. */
+  partitionReplicas(topic: string): Promise<PartitionReplicas[]>;
+  /** The KRaft controller quorum: the active controller and the voters. */
+  describeQuorum(): Promise<QuorumDescription>;
   /**
    * The offsets a group committed in `topics` (partitions without a commit are left out).
    * Without `topics`: every partition the group has a commit on, of any topic.

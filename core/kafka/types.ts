@@ -86,12 +86,31 @@ export interface TopicDescription {
   replicationFactor: number;
 }
 
+/** Where a partition's copies live (broker ids): the leader serves it, the ISR are in sync. */
+export interface PartitionReplicas {
+  partition: number;
+  /** -1 while no replica can lead (every replica down). */
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+/** The KRaft controller quorum: the active controller and the voting nodes (ids). */
+export interface QuorumDescription {
+  /** The active controller; -1 during an election. */
+  leaderId: number;
+  leaderEpoch: number;
+  voters: number[];
+}
+
 /** A consumer group as `listGroups` sees it. */
 export interface GroupListing {
   groupId: string;
   /** `consumer` for consumer groups (either protocol); `connect` for Connect's workers. */
   protocolType: string;
   state: string;
+  /** The group protocol a consumer group runs (`classic` for Connect's workers too). */
+  protocol?: GroupProtocol;
 }
 
 /** A member of a consumer group and the partitions it owns. */

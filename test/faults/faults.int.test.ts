@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { details, problems, table } from './report.ts';
-import { runFaultSuite } from './suite.ts';
+import { runShortForm } from './short-form.ts';
 
 // The short form of `npm run test:faults` (test/faults/README.md), part of `npm test`: a whole
 // private stack (ports shifted 5000 from the suite's), the platform as `npm start` runs it,
@@ -10,7 +9,7 @@ describe('the platform under faults (short form of npm run test:faults)', () => 
   it('kill -9 of Connect, of a consumer group and of the gateway: nothing lost, counted once, delivered once, no dead letter, serving again within 60 s', {
     timeout: 600_000,
   }, async () => {
-    const results = await runFaultSuite({
+    const results = await runShortForm('faults', {
       faults: ['connect', 'notifications', 'gateway'],
       rate: 100,
       clients: 8,
@@ -20,16 +19,8 @@ describe('the platform under faults (short form of npm run test:faults)', () => 
       holdMs: 3_000,
       recoveryTimeoutMs: 90_000,
       drainTimeoutMs: 90_000,
-      keep: false,
-      log: (line) => console.log(`[faults] ${line}`),
-      onPhase: (r) => console.log(details(r)),
     });
-    console.log(table(results));
-    expect(results.map((r) => ({ fault: r.fault, problems: problems(r) }))).toEqual(
-      results.map((r) => ({ fault: r.fault, problems: [] })),
-    );
     // The faults did happen: Connect republished, the gateway's clients reconnected.
-    expect(results.every((r) => r.events > 0)).toBe(true);
     expect(
       results.find((r) => r.fault === 'kill -9 gateway')!.browser.stats.reconnects,
     ).toBeGreaterThanOrEqual(8);

@@ -1,22 +1,39 @@
-// `npm run test:faults`: the full fault suite, for operators (see test/faults/README.md).
+// `npm run test:faults` and `npm run test:cluster` (`--cluster`): the fault suite, for
+// operators (see test/faults/README.md).
 import { parseCli } from '../../core/cli.ts';
+import { parseKafkaNodeCount } from '../../core/stack-profile.ts';
+import { clusterFaults } from './cluster-faults.ts';
 import { allFaults } from './faults.ts';
 import { details, problems, table } from './report.ts';
-import { runFaultSuite } from './suite.ts';
+import { faults, runFaultSuite } from './suite.ts';
 
-const usage = `usage: npm run test:faults [-- --faults ${allFaults.join(',')}]
+// The cluster profile: three KRaft nodes, two members per group, two gateway nodes.
+const cluster = process.argv.includes('--cluster');
+const defaults = cluster
+  ? { faults: Object.keys(clusterFaults), brokers: '3', members: '2', gateways: '2', step: 13_000 }
+  : { faults: allFaults, brokers: '1', members: '1', gateways: '1', step: 5_000 };
+const command = cluster ? 'npm run test:cluster' : 'npm run test:faults';
+
+const usage = `usage: ${command} [-- --faults ${defaults.faults.join(',')}]
     [--rate 200] [--clients 20] [--hotels 4] [--rooms 5] [--events-around 6000]
     [--hold-ms 5000] [--recovery-limit-s 60] [--drain-timeout-s 180] [--keep]
-  Starts a whole private stack (ports shifted 5000 from the shared stack's; state in a temporary
-  directory), runs the platform on it as npm start does, connects SSE clients, emits steady load
-  (one event per transaction), then injects each fault in turn and checks every sink with
-  independent reads. Prints a table per fault; exit 1 when any fault misses the target.
+    [--brokers ${defaults.brokers}] [--members ${defaults.members}] [--gateways ${defaults.gateways}]
+  Starts a whole private stack (ports shifted ${defaults.step} from the shared stack's; state in a
+  temporary directory), runs the platform on it as npm start does, connects SSE clients, emits
+  steady load (one event per transaction), then injects each fault in turn and checks every sink
+  with independent reads. Prints a table per fault; exit 1 when any fault misses the target.
+  --faults         any of: ${Object.keys(faults).join(', ')}
+                   (${Object.keys(clusterFaults).join(', ')} need --brokers 3, --members 2, --gateways 2)
   --events-around  events committed before each fault and again after its recovery
-  --keep           keep the private stack's directory (logs) afterwards`;
+  --brokers        KRaft nodes of the private stack: 1 or 3 (replication 3, min.insync.replicas 2)
+  --members        processes per consumer group; --gateways: gateway nodes (clients spread over them)
+  --keep           keep the private stack's directory (logs) afterwards
+  npm run test:cluster is test:faults --cluster: 3 brokers, 2 members, 2 gateways, the cluster faults.`;
 
 const { values } = parseCli(
   {
     options: {
+      cluster: { type: 'boolean', default: false },
       faults: { type: 'string' },
       rate: { type: 'string', default: '200' },
       clients: { type: 'string', default: '20' },
@@ -26,25 +43,37 @@ const { values } = parseCli(
       'hold-ms': { type: 'string', default: '5000' },
       'recovery-limit-s': { type: 'string', default: '60' },
       'drain-timeout-s': { type: 'string', default: '180' },
+      brokers: { type: 'string', default: defaults.brokers },
+      members: { type: 'string', default: defaults.members },
+      gateways: { type: 'string', default: defaults.gateways },
       keep: { type: 'boolean', default: false },
     },
   },
   usage,
 );
 
-function positive(flag: string, text: string): number {
+function positive(flag: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`--${flag}: expected a positive integer, got ${JSON.stringify(text)}\n${usage}`);
+  if (!Number.isInteger(n) || n <= 0 || n > max) {
+    console.error(
+      `--${flag}: expected a positive integer${max < 1e9 ? ` up to ${max}` : ''}, got ${JSON.stringify(text)}\n${usage}`,
+    );
     process.exit(2);
   }
   return n;
 }
 
-const names = values.faults?.split(',').map((f) => f.trim()) ?? allFaults;
-const bad = names.filter((n) => !allFaults.includes(n));
+const names = values.faults?.split(',').map((f) => f.trim()) ?? defaults.faults;
+const bad = names.filter((n) => !(n in faults));
 if (bad.length > 0) {
-  console.error(`--faults: unknown ${bad.join(', ')} (known: ${allFaults.join(', ')})\n${usage}`);
+  console.error(`--faults: unknown ${bad.join(', ')} (known: ${Object.keys(faults).join(', ')})\n${usage}`);
+  process.exit(2);
+}
+let kafkaNodes: ReturnType<typeof parseKafkaNodeCount>;
+try {
+  kafkaNodes = parseKafkaNodeCount(values.brokers);
+} catch (e) {
+  console.error(`${(e as Error).message}\n${usage}`);
   process.exit(2);
 }
 const limitMs = positive('recovery-limit-s', values['recovery-limit-s']) * 1000;
@@ -54,6 +83,10 @@ const log = (line: string) =>
 
 const results = await runFaultSuite({
   faults: names,
+  kafkaNodes,
+  members: positive('members', values.members, 4),
+  gateways: positive('gateways', values.gateways, 4),
+  step: defaults.step,
   rate: positive('rate', values.rate),
   clients: positive('clients', values.clients),
   hotels: positive('hotels', values.hotels),

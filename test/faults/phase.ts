@@ -13,9 +13,8 @@ import {
 import type { Fault, FaultContext } from './faults.ts';
 import type { Ledger } from './ledger.ts';
 import type { Load } from './load-control.ts';
-import type { Platform } from './platform.ts';
-import { isNoteworthy, type PhaseResult, summarizeLogs } from './report.ts';
-import type { Fleet } from './sse-fleet.ts';
+import { type Platform, roleOf } from './platform.ts';
+import { isNoteworthy, type Pause, type PhaseResult, summarizeLogs } from './report.ts';
 import { envelopeOf, type Witness } from './witness.ts';
 
 /** Everything a phase works with; built once per run (test/faults/suite.ts). */
@@ -23,7 +22,6 @@ export interface World extends FaultContext {
   platform: Platform;
   witness: Witness;
   load: Load;
-  fleet: Fleet;
   ledger: Ledger;
   actor: string;
   hotels: string[];
@@ -43,9 +41,46 @@ const absorbers = [
   ['analytics', 'outstream_analytics_duplicates_total'],
 ] as const;
 
-/** Each absorber's counter now (a restarted process starts again from 0). */
+/** Each absorber's counter now, summed over the role's processes (a restarted one starts again from 0). */
 async function absorbed(w: World): Promise<number[]> {
-  return Promise.all(absorbers.map(async ([p, m]) => (await w.platform.metric(p, m)) ?? 0));
+  return Promise.all(
+    absorbers.map(async ([role, m]) => {
+      const own = w.platform.processes.filter((p) => roleOf(p) === role);
+      const counts = await Promise.all(own.map(async (p) => (await w.platform.metric(p, m)) ?? 0));
+      return counts.reduce((n, x) => n + x, 0);
+    }),
+  );
+}
+
+/**
+ * Per group (and the gateway), the longest wait from an event's commit (the load's clock) to
+ * its effect (the effect's own timestamp) among the phase's events; the cache group keeps no
+ * timestamp per event, so its figure is the recovery probe's.
+ */
+async function longestPauses(
+  w: World,
+  mine: readonly CommittedEvent[],
+  bySink: Record<string, number | undefined>,
+): Promise<Record<string, Pause>> {
+  const ids = new Set(mine.map((e) => e.id));
+  const commits: Record<string, number> = {};
+  for (const c of w.load.commits) if (ids.has(c[0])) commits[c[0]] = c[4];
+  const effects = await w.witness.effectsOf(Object.keys(commits));
+  const worst = (effect: 'inbox' | 'analytics') => {
+    let ms: number | undefined;
+    for (const [id, e] of effects) {
+      const at = e[effect];
+      if (at !== undefined && commits[id] !== undefined) ms = Math.max(ms ?? 0, at - commits[id]);
+    }
+    return ms;
+  };
+  const browsers = await w.fleet.lateness(commits);
+  return {
+    notifications: { ms: worst('inbox'), how: 'max commit → inbox row' },
+    'cache-invalidation': { ms: bySink.cache, how: 'recovery probe' },
+    analytics: { ms: worst('analytics'), how: 'max commit → counted_at' },
+    realtime: { ms: browsers.id ? browsers.ms : undefined, how: 'max commit → SSE client' },
+  };
 }
 
 /** Reads the topics up to their ends into the ledger; `onEvent` sees each record's envelope. */
@@ -66,6 +101,8 @@ type Inspection = Omit<
   | 'downMs'
   | 'recoveryMs'
   | 'recoveryBySink'
+  | 'pauses'
+  | 'protocols'
   | 'drainMs'
   | 'logs'
   | 'logCount'
@@ -235,6 +272,7 @@ export async function runPhase(w: World, fault: Fault, phase: number): Promise<P
   const values = Object.values(bySink);
   const recoveryMs = values.some((v) => v === undefined) ? undefined : Math.max(...(values as number[]));
   await w.load.more(w.eventsAround, 120_000).catch(() => {});
+  const later = await injected.settled;
   await w.load.pause();
   const paused = Date.now();
   const all = await waitFor(() => w.witness.committed(w.actor, phase), {
@@ -271,11 +309,13 @@ export async function runPhase(w: World, fault: Fault, phase: number): Promise<P
   return {
     ...inspected,
     fault: fault.name,
-    detail: injected.detail,
+    detail: later ? `${injected.detail}; ${later}` : injected.detail,
     failedTx: w.load.failures() - failedBefore,
     downMs: injected.downMs,
     recoveryMs,
     recoveryBySink: bySink,
+    pauses: await longestPauses(w, mine, bySink),
+    protocols: await w.witness.protocols().catch(() => ({})),
     drainMs: caughtUp,
     kafka: { ...inspected.kafka, orderViolations: violations.length, orderSample: violations.slice(0, 5) },
     browser: { ...inspected.browser, stats: (await w.fleet.stats()).stats },

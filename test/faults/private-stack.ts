@@ -14,10 +14,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type Component, loadConfig, type OutstreamConfig } from '../../core/config.ts';
+import { type KafkaNodeCount, writeStackProfile } from '../../core/stack-profile.ts';
 import { waitFor } from '../../core/wait.ts';
 import { setupPlatform } from '../../infra/setup.ts';
 import { connect } from '../../infra/stack/components/connect.ts';
-import { kafka } from '../../infra/stack/components/kafka.ts';
+import { kafka, kafkaNodePids } from '../../infra/stack/components/kafka.ts';
 import { postgres } from '../../infra/stack/components/postgres.ts';
 import { redis } from '../../infra/stack/components/redis.ts';
 import { registry } from '../../infra/stack/components/registry.ts';
@@ -52,10 +53,12 @@ const stackVariables = [
 
 /**
  * The port offset of a private stack: `step` above the shared stack's, or below it when that
- * would pass 13000 (the largest offset that keeps every port under the ephemeral range).
+ * would pass 13000 (the largest offset that keeps every port under the ephemeral range), or
+ * `step` itself when neither fits (a large step from a shifted stack: 11000 from 10000).
  */
 export function privateOffset(sharedOffset: number, step: number): number {
-  return sharedOffset + step <= 13_000 ? sharedOffset + step : sharedOffset - step;
+  if (sharedOffset + step <= 13_000) return sharedOffset + step;
+  return sharedOffset - step >= 0 ? sharedOffset - step : step;
 }
 
 /** A whole second stack (every component) on its own ports and state directory. */
@@ -70,6 +73,8 @@ export interface PrivateStack {
   pid(component: Component): number | undefined;
   /** SIGKILLs a component's process and waits until it is gone. */
   kill(component: Component): Promise<number>;
+  /** SIGKILLs one KRaft node (1-based id, as the broker ids) and waits until it is gone. */
+  killKafkaNode(node: number): Promise<number>;
   /** Stops a component the way `stack:down` does (SIGTERM, then SIGKILL after the grace). */
   stop(component: Component): Promise<void>;
   /** `pg_ctl restart -m immediate`: every backend killed, crash recovery, back up. */
@@ -87,6 +92,8 @@ export interface PrivateStackOptions {
   step?: number;
   /** Keep the state directory after `down` (its logs, for a post-mortem). */
   keep?: boolean;
+  /** KRaft nodes: 1 (default) or 3, the cluster profile (`stack:up -- --brokers 3`). */
+  kafkaNodes?: KafkaNodeCount;
 }
 
 /**
@@ -105,14 +112,24 @@ export function createPrivateStack(o: PrivateStackOptions): PrivateStack {
     OUTSTREAM_STACK_DIR: path.join(dir, 'stack'),
     OUTSTREAM_PORT_OFFSET: String(offset),
   };
+  // The profile is read from the stack directory by every process run against the stack.
+  if (o.kafkaNodes !== undefined && o.kafkaNodes !== 1) {
+    writeStackProfile(env.OUTSTREAM_STACK_DIR!, { kafkaNodes: o.kafkaNodes });
+  }
   const config = loadConfig(env);
+  let prepared = false;
+  const killPid = async (pid: number, what: string) => {
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !alive(pid), { timeoutMs: 10_000, intervalMs: 50, what: `${what} to die` });
+    return pid;
+  };
 
   return {
     config,
     env,
     dir,
     async up() {
-      if (!existsSync(dir)) {
+      if (!prepared) {
         // Another stack on these ports (another checkout's, another test's) would be found one
         // component at a time, after some of ours had started: refuse before starting any.
         const busy = await busyPorts(Object.values(config.stack.ports));
@@ -120,13 +137,14 @@ export function createPrivateStack(o: PrivateStackOptions): PrivateStack {
           throw new Error(
             `ports of the private stack (offset ${offset}) are in use: ${busy.join(', ')}; is another stack running there?`,
           );
-        mkdirSync(dir, { recursive: true });
+        mkdirSync(config.stack.dir, { recursive: true });
         // PostgreSQL runs as the postgres user: it must be able to reach its data directory.
         chmodSync(dir, 0o755);
         for (const sub of ['lib', 'plugins']) {
           const from = path.join(o.shared.stack.dir, sub);
           if (existsSync(from)) cpSync(from, path.join(config.stack.dir, sub), { recursive: true });
         }
+        prepared = true;
       }
       await stackUp(config);
     },
@@ -135,9 +153,12 @@ export function createPrivateStack(o: PrivateStackOptions): PrivateStack {
     async kill(component) {
       const pid = runners[component].runningPid(config);
       if (pid === undefined) throw new Error(`${component} of the private stack is not running`);
-      process.kill(pid, 'SIGKILL');
-      await waitFor(() => !alive(pid), { timeoutMs: 10_000, intervalMs: 50, what: `${component} to die` });
-      return pid;
+      return killPid(pid, component);
+    },
+    async killKafkaNode(node) {
+      const pid = kafkaNodePids(config)[node - 1];
+      if (pid === undefined) throw new Error(`Kafka node ${node} of the private stack is not running`);
+      return killPid(pid, `Kafka node ${node}`);
     },
     async stop(component) {
       await runners[component].stop(config);

@@ -10,6 +10,11 @@ const clean: PhaseResult = {
   downMs: 5_000,
   recoveryMs: 12_000,
   recoveryBySink: { kafka: 12_000 },
+  pauses: {
+    notifications: { ms: 9_500, how: 'max commit → inbox row' },
+    'cache-invalidation': { ms: 12_000, how: 'recovery probe' },
+  },
+  protocols: { notifications: 'classic' },
   drainMs: 1_000,
   kafka: { lost: 0, lostSample: [], copies: 40, orderViolations: 0, orderSample: [] },
   inbox: { missing: 0, duplicates: 0, sample: [] },
@@ -34,6 +39,7 @@ describe('the verdict of a fault', () => {
   it('passes with copies on Kafka and an email sent twice (at-least-once where the design allows it)', () => {
     expect(problems(clean)).toEqual([]);
     expect(table([clean])).toContain('| pass');
+    expect(table([clean])).toContain('| 12.0 s cache-invalidation |');
   });
 
   it('names every shortfall of the target', () => {

@@ -1,6 +1,18 @@
 import type { LedgerTally } from './ledger.ts';
 import type { FleetStats } from './sse-fleet.ts';
 
+/** The longest commit → effect wait of one consumer group (or the gateway) in a phase. */
+export interface Pause {
+  /** Undefined: no event of the phase reached it (or no probe did). */
+  ms: number | undefined;
+  /**
+   * How it was measured: `max commit → <effect>` over every event of the phase (the effect's
+   * own timestamp), or `recovery probe` (the suite's recovery time, for a sink that keeps no
+   * timestamp per event).
+   */
+  how: string;
+}
+
 /** Everything one fault's phase measured (committed events of the phase are the subject). */
 export interface PhaseResult {
   fault: string;
@@ -14,6 +26,10 @@ export interface PhaseResult {
   /** From the restore until every sink showed an event committed after it; undefined: not within the deadline. */
   recoveryMs: number | undefined;
   recoveryBySink: Record<string, number | undefined>;
+  /** Per group (and the gateway): the longest pause in commit → effect during the phase. */
+  pauses: Record<string, Pause>;
+  /** The group protocol each consumer group ran (`classic` or `consumer`), read from the brokers. */
+  protocols: Record<string, string>;
   /** From pausing the load until every check passed; undefined: not within the deadline. */
   drainMs: number | undefined;
   kafka: LedgerTally & { orderViolations: number; orderSample: string[] };
@@ -106,6 +122,14 @@ export function summarizeLogs(lines: readonly { at: number; text: string }[], ma
 
 const seconds = (ms: number | undefined) => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`);
 
+/** The worst of a phase's pauses, with whose it is: `12.3 s notifications`. */
+export function longestPause(r: PhaseResult): string {
+  const worst = Object.entries(r.pauses)
+    .filter((e): e is [string, Pause & { ms: number }] => e[1].ms !== undefined)
+    .sort((a, b) => b[1].ms - a[1].ms)[0];
+  return worst ? `${seconds(worst[1].ms)} ${worst[0]}` : '-';
+}
+
 /** The table per fault, as the suite prints it. */
 export function table(results: readonly PhaseResult[], recoveryLimitMs = 60_000): string {
   const head = [
@@ -120,6 +144,7 @@ export function table(results: readonly PhaseResult[], recoveryLimitMs = 60_000)
     'wrong totals',
     'dead letters',
     'recovery',
+    'longest pause',
     'verdict',
   ];
   const rows = results.map((r) => [
@@ -134,6 +159,7 @@ export function table(results: readonly PhaseResult[], recoveryLimitMs = 60_000)
     String(r.analytics.wrong.length + r.analytics.uncounted),
     String(Object.values(r.deadLetters).reduce((n, x) => n + x, 0)),
     seconds(r.recoveryMs),
+    longestPause(r),
     problems(r, recoveryLimitMs).length === 0 ? 'pass' : 'FAIL',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -151,11 +177,16 @@ export function details(r: PhaseResult, recoveryLimitMs = 60_000): string {
     `## ${r.fault}: ${r.detail}`,
     `  events ${r.events} committed, ${r.failedTx} transactions failed; down ${seconds(r.downMs)}; caught up ${seconds(r.drainMs)} after the load paused`,
     `  recovery per sink (from the restore): ${sinks}`,
+    `  longest pause commit → effect: ${Object.entries(r.pauses)
+      .map(([k, p]) => `${k} ${seconds(p.ms)} (${p.how})`)
+      .join(', ')}; group protocol: ${Object.entries(r.protocols)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     ...(r.analytics.carried > 0
       ? [`  analytics: ${r.analytics.carried} figures still wrong from earlier phases (unchanged here)`]
       : []),
     `  kafka: ${r.kafka.copies} extra copies on the topics (at-least-once capture); absorbed by the platform: ${JSON.stringify(r.absorbed)}; lost ${r.kafka.lost}${r.kafka.lostSample.length ? ` e.g. ${r.kafka.lostSample.join(', ')}` : ''}`,
-    `  browsers: ${s.events} deliveries, ${s.repeated} repeated, ${s.gaps} sequence gaps, ${s.resets} resets ${JSON.stringify(s.resetReasons)}, ${s.disconnects} disconnect events, ${s.reconnects} reconnects, ${s.gaveUp} EventSources gave up ${JSON.stringify(s.gaveUpStatuses)}`,
+    `  browsers: ${s.events} deliveries, ${s.repeated} repeated, ${s.gaps} sequence gaps, ${s.resets} resets ${JSON.stringify(s.resetReasons)}, ${s.disconnects} disconnect events, ${s.reconnects} reconnects, ${s.failovers} failovers to another node, ${s.gaveUp} EventSources gave up ${JSON.stringify(s.gaveUpStatuses)}`,
     `  lag at the end: ${JSON.stringify(r.lag)}; health: ${JSON.stringify(r.health)}`,
   ];
   const p = problems(r, recoveryLimitMs);

@@ -10,7 +10,10 @@ import { blankStats, type FleetCommand, type FleetReply, type FleetStats } from 
 
 interface Client {
   channels: string[];
-  url: string;
+  /** The stream's URL on each gateway node. */
+  urls: string[];
+  /** The node (index in `urls`) it is connected or connecting to. */
+  node: number;
   es: EventSource | undefined;
   lastId: string | undefined;
   /** Event id → first arrival (ms epoch); full mode only. */
@@ -57,8 +60,12 @@ function onEvent(c: Client, data: string, lastEventId: string): void {
   }
 }
 
+/** How long a client waits before opening a stream on the next node (the gateway's retry hint). */
+const failoverDelayMs = 500;
+
 function connect(c: Client, resumeFrom?: string): void {
-  const url = resumeFrom ? `${c.url}&lastEventId=${encodeURIComponent(resumeFrom)}` : c.url;
+  const base = c.urls[c.node]!;
+  const url = resumeFrom ? `${base}&lastEventId=${encodeURIComponent(resumeFrom)}` : base;
   const es = new EventSource(url);
   c.es = es;
   let opened = false;
@@ -69,7 +76,18 @@ function connect(c: Client, resumeFrom?: string): void {
   };
   es.onerror = (ev: { code?: number; message?: string }) => {
     c.open = false;
-    if (es.readyState !== EventSource.CLOSED || c.es !== es) return;
+    if (c.es !== es) return;
+    if (c.urls.length > 1) {
+      // Behind a load balancer the next connection lands on another node, resuming there.
+      es.close();
+      stats.failovers++;
+      c.node = (c.node + 1) % c.urls.length;
+      setTimeout(() => {
+        if (c.es === es) connect(c, c.lastId);
+      }, failoverDelayMs).unref();
+      return;
+    }
+    if (es.readyState !== EventSource.CLOSED) return;
     // Given up for good (an HTTP status, as a browser does): a new one resumes where it was.
     stats.gaveUp++;
     const key = String(ev.code ?? ev.message ?? 'error');
@@ -102,7 +120,8 @@ process.on('message', async (m: FleetCommand) => {
       const q = new URLSearchParams({ channels: spec.channels.join(','), token: spec.token });
       const c: Client = {
         channels: spec.channels,
-        url: `${m.baseUrl}/v1/stream?${q}`,
+        urls: m.baseUrls.map((u) => `${u}/v1/stream?${q}`),
+        node: (spec.node ?? 0) % m.baseUrls.length,
         es: undefined,
         lastId: undefined,
         arrivals: new Map(),
@@ -115,11 +134,28 @@ process.on('message', async (m: FleetCommand) => {
     }
     send({ reply: 'opened' });
   } else if (m.cmd === 'open-count') {
-    send({ reply: 'open-count', open: clients.filter((c) => c.open).length, total: clients.length });
+    const byNode = Array.from({ length: clients[0]?.urls.length ?? 1 }, () => 0);
+    for (const c of clients) if (c.open) byNode[c.node]!++;
+    send({
+      reply: 'open-count',
+      open: clients.filter((c) => c.open).length,
+      total: clients.length,
+      byNode,
+    });
   } else if (m.cmd === 'seen') {
     const mine = clients.filter((c) => c.channels.includes(m.channel));
     const times = mine.map((c) => c.arrivals.get(m.id)).filter((t): t is number => t !== undefined);
     send({ reply: 'seen', expected: mine.length, got: times.length, lastAt: Math.max(0, ...times) });
+  } else if (m.cmd === 'lateness') {
+    // The longest wait of any client for an event, from its commit (same machine, same clock).
+    let worst = { ms: 0, id: '' };
+    for (const c of clients) {
+      for (const [id, at] of c.arrivals) {
+        const committed = m.commits[id];
+        if (committed !== undefined && at - committed > worst.ms) worst = { ms: at - committed, id };
+      }
+    }
+    send({ reply: 'lateness', ...worst });
   } else if (m.cmd === 'check') {
     let missing = 0;
     let duplicates = 0;

@@ -6,6 +6,8 @@ import { waitFor } from '../../core/wait.ts';
 export interface ClientSpec {
   channels: string[];
   token: string;
+  /** The gateway node (index in the fleet's URLs) it connects to first (default 0). */
+  node?: number;
 }
 
 /** Counters of a fleet (or one of its processes) since the last `stats`. */
@@ -23,6 +25,8 @@ export interface FleetStats {
   disconnects: number;
   /** Connections opened again after the first. */
   reconnects: number;
+  /** Several gateway nodes: connections lost or refused on one node and opened on the next. */
+  failovers: number;
   /** Times an EventSource gave up for good (HTTP error), by status: reopened with `?lastEventId=`. */
   gaveUp: number;
   gaveUpStatuses: Record<string, number>;
@@ -30,8 +34,9 @@ export interface FleetStats {
 
 /** Commands to a client process. */
 export type FleetCommand =
-  | { cmd: 'open'; baseUrl: string; clients: ClientSpec[]; light: boolean }
+  | { cmd: 'open'; baseUrls: string[]; clients: ClientSpec[]; light: boolean }
   | { cmd: 'open-count' }
+  | { cmd: 'lateness'; commits: Record<string, number> }
   | { cmd: 'seen'; id: string; channel: string }
   | { cmd: 'check'; expected: Record<string, string[]> }
   | { cmd: 'stats' }
@@ -40,7 +45,8 @@ export type FleetCommand =
 /** Replies of a client process. */
 export type FleetReply =
   | { reply: 'opened' }
-  | { reply: 'open-count'; open: number; total: number }
+  | { reply: 'open-count'; open: number; total: number; byNode: number[] }
+  | { reply: 'lateness'; ms: number; id: string }
   | { reply: 'seen'; expected: number; got: number; lastAt: number }
   | { reply: 'check'; missing: number; duplicates: number; sample: string[] }
   | { reply: 'stats'; stats: FleetStats; open: number }
@@ -82,6 +88,7 @@ export function blankStats(): FleetStats {
     resetReasons: {},
     disconnects: 0,
     reconnects: 0,
+    failovers: 0,
     gaveUp: 0,
     gaveUpStatuses: {},
   };
@@ -103,6 +110,7 @@ export function mergeStats(all: readonly FleetStats[]): FleetStats {
       resetReasons: add(s.resetReasons, x.resetReasons),
       disconnects: s.disconnects + x.disconnects,
       reconnects: s.reconnects + x.reconnects,
+      failovers: s.failovers + x.failovers,
       gaveUp: s.gaveUp + x.gaveUp,
       gaveUpStatuses: add(s.gaveUpStatuses, x.gaveUpStatuses),
     }),
@@ -111,25 +119,27 @@ export function mergeStats(all: readonly FleetStats[]): FleetStats {
 }
 
 /**
- * Opens `specs.length` SSE clients on `baseUrl`, spread over child processes, and resolves
- * once every one is connected. `light`: no per-event ids kept (long soaks): repeats and gaps
- * are found from per-aggregate sequences only.
+ * Opens `specs.length` SSE clients on the gateway at `baseUrls` (one URL per node; each client
+ * starts on its spec's node and fails over to the next), spread over child processes, and
+ * resolves once every one is connected. `light`: no per-event ids kept (long soaks): repeats
+ * and gaps are found from per-aggregate sequences only.
  */
-export async function openFleet(baseUrl: string, specs: readonly ClientSpec[], light: boolean) {
+export async function openFleet(baseUrls: readonly string[], specs: readonly ClientSpec[], light: boolean) {
   const children: ChildProcess[] = [];
   for (let i = 0; i < specs.length; i += clientsPerProcess) {
     const child = fork(path.join(import.meta.dirname, 'sse-clients.ts'), [], { stdio: 'inherit' });
     children.push(child);
     await ask(
       child,
-      { cmd: 'open', baseUrl, clients: specs.slice(i, i + clientsPerProcess), light },
+      { cmd: 'open', baseUrls: [...baseUrls], clients: specs.slice(i, i + clientsPerProcess), light },
       'opened',
     );
   }
-  const openCount = async () => {
+  const openByNode = async () => {
     const counts = await Promise.all(children.map((c) => ask(c, { cmd: 'open-count' }, 'open-count')));
-    return counts.reduce((n, c) => n + c.open, 0);
+    return baseUrls.map((_, i) => counts.reduce((n, c) => n + (c.byNode[i] ?? 0), 0));
   };
+  const openCount = async () => (await openByNode()).reduce((n, x) => n + x, 0);
   await waitFor(async () => (await openCount()) === specs.length, {
     timeoutMs: 60_000 + specs.length * 20,
     intervalMs: 250,
@@ -138,6 +148,13 @@ export async function openFleet(baseUrl: string, specs: readonly ClientSpec[], l
   return {
     pids: () => children.map((c) => c.pid!),
     openCount,
+    /** Open streams per gateway node. */
+    openByNode,
+    /** The longest wait of any client for an event among `commits` (id → commit ms), and which. */
+    async lateness(commits: Record<string, number>) {
+      const r = await Promise.all(children.map((c) => ask(c, { cmd: 'lateness', commits }, 'lateness')));
+      return r.reduce((a, b) => (b.ms > a.ms ? { ms: b.ms, id: b.id } : a), { ms: 0, id: '' });
+    },
     /** How many of the clients on `channel` have event `id`, and when the last of them got it. */
     async seen(id: string, channel: string) {
       const r = await Promise.all(children.map((c) => ask(c, { cmd: 'seen', id, channel }, 'seen')));

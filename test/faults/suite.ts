@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../core/config.ts';
+import type { KafkaNodeCount } from '../../core/stack-profile.ts';
 import { mintToken } from '../../realtime/server/auth.ts';
-import { faults } from './faults.ts';
+import { clusterFaults } from './cluster-faults.ts';
+import { faults as singleFaults } from './faults.ts';
 import { createLedger } from './ledger.ts';
 import { startLoad } from './load-control.ts';
 import { runPhase, type World } from './phase.ts';
@@ -12,10 +14,21 @@ import { openFleet } from './sse-fleet.ts';
 import { registerStaff } from './staff.ts';
 import { createWitness } from './witness.ts';
 
+/** Every fault by the name `--faults` takes: the single-node suite's and the cluster's. */
+export const faults = { ...singleFaults, ...clusterFaults };
+
 /** Options of {@link runFaultSuite}. */
 export interface SuiteOptions {
-  /** Names of `faults` (test/faults/faults.ts), run in this order. */
+  /** Names of {@link faults} (test/faults/faults.ts, cluster-faults.ts), run in this order. */
   faults: string[];
+  /** KRaft nodes of the private stack: 1 (default) or 3 (the cluster profile). */
+  kafkaNodes?: KafkaNodeCount;
+  /** Processes per consumer group (`npm start --members`, default 1). */
+  members?: number;
+  /** Gateway nodes (`npm start --gateways`, default 1); the clients are spread over them. */
+  gateways?: number;
+  /** The private stack's port offset from the caller's stack (default 5000; see privateOffset). */
+  step?: number;
   /** Events per second, one per transaction. */
   rate: number;
   /** SSE clients (each on one hotel's channel). */
@@ -33,6 +46,11 @@ export interface SuiteOptions {
   log: (line: string) => void;
   /** Told each phase's result as soon as it is known. */
   onPhase?: (r: PhaseResult) => void;
+  /**
+   * Given, at once, a function that stops everything the suite started: for a caller that may
+   * give up before the suite returns (a test's timeout), which would otherwise leave it running.
+   */
+  onStop?: (stop: () => Promise<void>) => void;
 }
 
 const secret = 'faults-suite-secret-not-for-production';
@@ -46,7 +64,14 @@ export async function runFaultSuite(o: SuiteOptions): Promise<PhaseResult[]> {
   const unknown = o.faults.filter((f) => !(f in faults));
   if (unknown.length > 0)
     throw new Error(`unknown fault ${unknown.join(', ')} (known: ${Object.keys(faults).join(', ')})`);
-  const stack = createPrivateStack({ shared: loadConfig(process.env), keep: o.keep });
+  const members = o.members ?? 1;
+  const gateways = o.gateways ?? 1;
+  const stack = createPrivateStack({
+    shared: loadConfig(process.env),
+    keep: o.keep,
+    ...(o.step === undefined ? {} : { step: o.step }),
+    ...(o.kafkaNodes === undefined ? {} : { kafkaNodes: o.kafkaNodes }),
+  });
   const run = `f${randomUUID().slice(0, 6)}`;
   const actor = `faults:${run}`;
   const hotels = Array.from({ length: o.hotels }, (_, i) => `${run}-h${i}`);
@@ -61,6 +86,9 @@ export async function runFaultSuite(o: SuiteOptions): Promise<PhaseResult[]> {
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
+  o.onStop?.(async () => {
+    for (const step of cleanup) await step().catch(() => {});
+  });
   try {
     o.log(`private stack: offset ${stack.config.stack.portOffset}, ${stack.dir}`);
     let t = Date.now();
@@ -68,6 +96,8 @@ export async function runFaultSuite(o: SuiteOptions): Promise<PhaseResult[]> {
     o.log(`stack up in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     t = Date.now();
     const platform = startPlatform(stack, {
+      members,
+      gateways,
       env: {
         SSE_JWT_SECRET: secret,
         SSE_HEARTBEAT_MS: '2000',
@@ -81,7 +111,7 @@ export async function runFaultSuite(o: SuiteOptions): Promise<PhaseResult[]> {
     cleanup.unshift(() => platform.stop());
     await platform.ready(240_000);
     o.log(
-      `npm start ready (setup, three groups, gateway) in ${((Date.now() - t) / 1000).toFixed(1)} s; log ${platform.logFile}`,
+      `npm start --members ${members} --gateways ${gateways} ready (setup, three groups, gateway) on ${stack.config.stack.kafkaNodes} Kafka node(s) in ${((Date.now() - t) / 1000).toFixed(1)} s; log ${platform.logFile}`,
     );
     const witness = createWitness(stack.config);
     cleanup.unshift(() => witness.close());
@@ -91,6 +121,8 @@ export async function runFaultSuite(o: SuiteOptions): Promise<PhaseResult[]> {
         const channels = [`hotel:${hotels[i % hotels.length]}`];
         return {
           channels,
+          // Half of the clients on each of two gateway nodes.
+          node: i % gateways,
           token: await mintToken({
             secret,
             subject: `client-${i}`,
@@ -100,9 +132,9 @@ export async function runFaultSuite(o: SuiteOptions): Promise<PhaseResult[]> {
         };
       }),
     );
-    const fleet = await openFleet(`http://127.0.0.1:${stack.config.sse.port}`, specs, false);
+    const fleet = await openFleet(platform.gatewayUrls, specs, false);
     cleanup.unshift(() => fleet.close());
-    o.log(`${o.clients} SSE clients connected`);
+    o.log(`${o.clients} SSE clients connected (per gateway node: ${(await fleet.openByNode()).join(', ')})`);
 
     // Two staff per hotel, known to the notifications group before any booking names them.
     const staffOf = await registerStaff(stack.config, witness.pool, hotels, actor);
@@ -115,6 +147,8 @@ export async function runFaultSuite(o: SuiteOptions): Promise<PhaseResult[]> {
       witness,
       load,
       fleet,
+      kafka: witness.kafka,
+      killedNodes: new Map(),
       ledger: createLedger(),
       actor,
       hotels,

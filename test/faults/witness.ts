@@ -253,6 +253,37 @@ export function createWitness(config: OutstreamConfig) {
       });
     },
 
+    /** The group protocol each consumer group runs, as the brokers report it. */
+    async protocols(): Promise<Record<string, string>> {
+      const listed = await kafka.withAdmin((admin) => admin.listGroups());
+      return Object.fromEntries(
+        groupIds.map((g) => [g, listed.find((l) => l.groupId === g)?.protocol ?? 'unknown']),
+      );
+    },
+
+    /**
+     * When each event's effects were recorded (ms epoch): its last inbox row's `created_at`
+     * and analytics' `counted_at` (missing when there is none).
+     */
+    async effectsOf(ids: readonly string[]): Promise<Map<string, { inbox?: number; analytics?: number }>> {
+      const { rows } = await pool.query<{ id: string; inbox: Date | null; analytics: Date | null }>(
+        `SELECT e.id::text AS id,
+                (SELECT max(created_at) FROM notifications WHERE source_event_id = e.id) AS inbox,
+                (SELECT counted_at FROM analytics.counted_events WHERE event_id = e.id) AS analytics
+         FROM unnest($1::uuid[]) AS e(id)`,
+        [ids],
+      );
+      return new Map(
+        rows.map((r) => [
+          r.id,
+          {
+            ...(r.inbox ? { inbox: r.inbox.getTime() } : {}),
+            ...(r.analytics ? { analytics: r.analytics.getTime() } : {}),
+          },
+        ]),
+      );
+    },
+
     /** The database's idea of when an effect happened (ms epoch), for recovery times. */
     async effectTimes(id: string): Promise<{ inbox?: number; analytics?: number }> {
       const { rows } = await pool.query<{ inbox: Date | null; analytics: Date | null }>(

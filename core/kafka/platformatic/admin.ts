@@ -7,7 +7,8 @@ import {
 import { ErrorCode, OutstreamError } from '../../errors.ts';
 import { groupByTopic } from '../partitions.ts';
 import type { KafkaAdmin } from '../port.ts';
-import type { GroupDescription, PartitionOffset, TopicPartition } from '../types.ts';
+import type { GroupDescription, GroupProtocol, PartitionOffset, TopicPartition } from '../types.ts';
+import { describeQuorum, partitionReplicas } from './cluster.ts';
 import { describeConsumerGroup } from './describe-consumer-group.ts';
 import { baseOptions, type ConnectionOptions, call } from './options.ts';
 
@@ -142,6 +143,9 @@ export function createAdmin(o: ConnectionOptions): KafkaAdmin {
       }));
     },
 
+    partitionReplicas: (topic) => partitionReplicas(admin(), topic),
+    describeQuorum: () => describeQuorum(o),
+
     async committedOffsets(groupId, topics) {
       if (topics === undefined) {
         // OffsetFetch without topics: every partition the group committed on.
@@ -197,7 +201,14 @@ export function createAdmin(o: ConnectionOptions): KafkaAdmin {
     async listGroups() {
       const groups = await call('list groups', () => admin().listGroups({ types: groupTypes }));
       return [...groups.values()]
-        .map((g) => ({ groupId: g.id, protocolType: g.protocolType, state: String(g.state) }))
+        .map((g) => ({
+          groupId: g.id,
+          protocolType: g.protocolType,
+          state: String(g.state),
+          ...(g.groupType === 'classic' || g.groupType === 'consumer'
+            ? { protocol: g.groupType as GroupProtocol }
+            : {}),
+        }))
         .sort((a, b) => a.groupId.localeCompare(b.groupId));
     },
 
