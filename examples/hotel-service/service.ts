@@ -42,6 +42,17 @@ export interface ReminderTimes {
   followUpDelayMs: number;
 }
 
+/** The fields every booking event addressed to its guest starts with. */
+function bookingParties(b: BookingView, guest: Guest) {
+  return {
+    bookingId: b.id,
+    reference: b.reference,
+    hotelId: b.hotelId,
+    guestId: b.guestId,
+    guest: { name: guest.name, email: guest.email },
+  };
+}
+
 /** The keys of a booking's schedules: one pending reminder and one pending follow-up per booking. */
 export const scheduleKeys = {
   reminder: (bookingId: string) => `booking-reminder:${bookingId}`,
@@ -140,11 +151,7 @@ export function createHotelService({
         aggregateId: b.id,
         actor: 'system:reminders',
         payload: {
-          bookingId: b.id,
-          reference: b.reference,
-          hotelId: b.hotelId,
-          guestId: b.guestId,
-          guest: { name: guest.name, email: guest.email },
+          ...bookingParties(b, guest),
           checkInDate: b.checkIn,
           checkOutDate: b.checkOut,
           remindAt,
@@ -276,11 +283,7 @@ export function createHotelService({
           aggregateId: id,
           actor: 'system:payments',
           payload: {
-            bookingId: id,
-            reference: b.reference,
-            hotelId: b.hotelId,
-            guestId: b.guestId,
-            guest: { name: guest.name, email: guest.email },
+            ...bookingParties(b, guest),
             checkInDate: b.checkIn,
             checkOutDate: b.checkOut,
             totalAmount: b.total,
@@ -346,11 +349,7 @@ export function createHotelService({
           aggregateId: id,
           actor: changedBy === null ? 'system:bookings' : `user:${changedBy}`,
           payload: {
-            bookingId: id,
-            reference: b.reference,
-            hotelId: b.hotelId,
-            guestId: b.guestId,
-            guest: { name: guest.name, email: guest.email },
+            ...bookingParties(b, guest),
             previousCheckInDate: before.checkIn,
             previousCheckOutDate: before.checkOut,
             checkInDate: b.checkIn,
@@ -378,11 +377,7 @@ export function createHotelService({
           aggregateId: id,
           actor: `user:${b.guestId}`,
           payload: {
-            bookingId: id,
-            reference: b.reference,
-            hotelId: b.hotelId,
-            guestId: b.guestId,
-            guest: { name: guest.name, email: guest.email },
+            ...bookingParties(b, guest),
             previousStatus: b.status,
             reason,
             note: null,
@@ -478,11 +473,7 @@ export function createHotelService({
             aggregateId: id,
             actor: 'system:reminders',
             payload: {
-              bookingId: id,
-              reference: b.reference,
-              hotelId: b.hotelId,
-              guestId: b.guestId,
-              guest: { name: guest.name, email: guest.email },
+              ...bookingParties(b, guest),
               checkedOutAt: now,
             },
           },
