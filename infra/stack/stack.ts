@@ -105,13 +105,42 @@ async function bringUp(runner: ComponentRunner, ctx: StackContext): Promise<UpOu
       timeoutMs: runner.startTimeoutS * 1000,
       intervalMs: 250,
       what: `${runner.name} to become healthy`,
-      abort: () => (runner.runningPid(config) === undefined ? 'its process exited' : undefined),
+      abort: exitedSince(runner, config),
     });
   } catch (e) {
     throw failure(runner, config, (e as Error).message, e);
   }
   return outcome;
 }
+
+/**
+ * The abort test of a start: "its process exited" once the process was seen running and is gone,
+ * or when it never appeared within {@link pidGraceMs}. A daemonizing server (redis-server
+ * --daemonize) writes its pid file a moment after its launcher returns, and a SIGKILLed
+ * predecessor leaves a stale one behind: both read as "not running" until then, so a missing pid
+ * right after the start is not yet an exit (the CI run of 2026-11-30 failed on exactly that).
+ */
+export function exitedSince(
+  runner: Pick<ComponentRunner, 'runningPid'>,
+  config: OutstreamConfig,
+  now: () => number = Date.now,
+): () => string | undefined {
+  const started = now();
+  let seen = false;
+  return () => {
+    if (runner.runningPid(config) !== undefined) {
+      seen = true;
+      return undefined;
+    }
+    if (seen) return 'its process exited';
+    return now() - started > pidGraceMs
+      ? `its process did not appear within ${pidGraceMs / 1000} s`
+      : undefined;
+  };
+}
+
+/** How long a started component may take to write its pid file. */
+export const pidGraceMs = 10_000;
 
 function failure(runner: ComponentRunner, config: OutstreamConfig, reason: string, cause: unknown) {
   const file = runner.logFile(config);
