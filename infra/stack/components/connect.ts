@@ -41,6 +41,15 @@ function workerProperties(config: OutstreamConfig, pluginPath: string): string {
     // Plugins declare themselves through ServiceLoader manifests: scanning is 25x faster.
     'plugin.discovery': 'service_load',
     'topic.creation.enable': 'true',
+    // The worker's internal clients (its shared admin, the consumers and producers of its
+    // three topics) take these from the worker's settings. With the defaults (40 s, 60 s), a
+    // broker killed under load left the shared admin's end-offsets call on
+    // '_outstream-connect-offsets' waiting on the dead node, and capture stalled with it until
+    // the node came back: every sink paused 52–95 s. KafkaBasedLog retries a call that timed
+    // out with fresh metadata, so after 15 s it finds the new leaders: the longest pause fell
+    // to 17–18 s, the cluster's own fencing and election (test/faults/README.md).
+    'request.timeout.ms': 10_000,
+    'default.api.timeout.ms': 15_000,
     // exactly.once.source.support stays off (at least once): measured in connect/README.md, it
     // removed the duplicates a kill -9 republishes but cost latency under load and turned an
     // unpublishable record into a task Connect kept reporting RUNNING.
@@ -73,6 +82,11 @@ export const connect: ComponentRunner = {
       log4j2Xml([
         'org.apache.kafka.connect.runtime.Connect',
         'io.debezium.connector.postgresql.PostgresConnectorTask',
+        // Rebalances, tasks stopped and started, the worker falling out of sync with its
+        // config topic: what an operator needs to explain a pause in capture.
+        'org.apache.kafka.connect.runtime.distributed.DistributedHerder',
+        'org.apache.kafka.connect.runtime.Worker',
+        'org.apache.kafka.connect.util.KafkaBasedLog',
       ]),
     );
     startDetached(p, tools.java, [
