@@ -61,25 +61,33 @@ async function longestPauses(
   w: World,
   mine: readonly CommittedEvent[],
   bySink: Record<string, number | undefined>,
+  restoredAt: number,
 ): Promise<Record<string, Pause>> {
   const ids = new Set(mine.map((e) => e.id));
   const commits: Record<string, number> = {};
   for (const c of w.load.commits) if (ids.has(c[0])) commits[c[0]] = c[4];
   const effects = await w.witness.effectsOf(Object.keys(commits));
-  const worst = (effect: 'inbox' | 'analytics') => {
+  const worst = (effect: 'inbox' | 'analytics', how: string): Pause => {
     let ms: number | undefined;
-    for (const [id, e] of effects) {
+    let id: string | undefined;
+    for (const [eventId, e] of effects) {
       const at = e[effect];
-      if (at !== undefined && commits[id] !== undefined) ms = Math.max(ms ?? 0, at - commits[id]);
+      const committed = commits[eventId];
+      if (at !== undefined && committed !== undefined && at - committed > (ms ?? -1)) {
+        ms = at - committed;
+        id = eventId;
+      }
     }
-    return ms;
+    return { ms, how, committedAtMs: id === undefined ? undefined : commits[id]! - restoredAt };
   };
   const browsers = await w.fleet.lateness(commits);
   return {
-    notifications: { ms: worst('inbox'), how: 'max commit → inbox row' },
+    notifications: worst('inbox', 'max commit → inbox row'),
     'cache-invalidation': { ms: bySink.cache, how: 'recovery probe' },
-    analytics: { ms: worst('analytics'), how: 'max commit → counted_at' },
-    realtime: { ms: browsers.id ? browsers.ms : undefined, how: 'max commit → SSE client' },
+    analytics: worst('analytics', 'max commit → counted_at'),
+    realtime: browsers.id
+      ? { ms: browsers.ms, how: 'max commit → SSE client', committedAtMs: commits[browsers.id]! - restoredAt }
+      : { ms: undefined, how: 'max commit → SSE client' },
   };
 }
 
@@ -314,7 +322,7 @@ export async function runPhase(w: World, fault: Fault, phase: number): Promise<P
     downMs: injected.downMs,
     recoveryMs,
     recoveryBySink: bySink,
-    pauses: await longestPauses(w, mine, bySink),
+    pauses: await longestPauses(w, mine, bySink, injected.restoredAt),
     protocols: await w.witness.protocols().catch(() => ({})),
     drainMs: caughtUp,
     kafka: { ...inspected.kafka, orderViolations: violations.length, orderSample: violations.slice(0, 5) },

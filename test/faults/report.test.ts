@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type PhaseResult, problems, summarizeLogs, table } from './report.ts';
+import { details, type PhaseResult, problems, summarizeLogs, table } from './report.ts';
 import { blankStats } from './sse-fleet.ts';
 
 const clean: PhaseResult = {
@@ -79,5 +79,22 @@ describe('the platform log of a phase', () => {
     expect(summary[0]).toMatch(/×1 .*analytics .*Emitted 'error'/);
     expect(summary[1]).toMatch(/×1 .*analytics .*exited \(code 1\)/);
     expect(summary[2]).toMatch(/×2 .*notifications .*WARN {2}idle PostgreSQL/);
+  });
+});
+
+describe('the details of a phase', () => {
+  it('says when the event that waited longest committed, to tell a stall at the fault from a later one', () => {
+    const r: PhaseResult = {
+      ...clean,
+      pauses: {
+        notifications: { ms: 53_600, how: 'max commit → inbox row', committedAtMs: 15_200 },
+        realtime: { ms: 2_000, how: 'max commit → SSE client', committedAtMs: -1_500 },
+        'cache-invalidation': { ms: 12_000, how: 'recovery probe' },
+      },
+    };
+    const text = details(r);
+    expect(text).toContain('notifications 53.6 s (max commit → inbox row, committed 15.2 s after it)');
+    expect(text).toContain('realtime 2.0 s (max commit → SSE client, committed 1.5 s before the fault)');
+    expect(text).toContain('cache-invalidation 12.0 s (recovery probe)');
   });
 });

@@ -11,6 +11,11 @@ export interface Pause {
    * timestamp per event).
    */
   how: string;
+  /**
+   * When the event that waited longest committed, from the restore (or the kill, for the faults
+   * whose recovery counts from it): tells a stall at the fault from a later one.
+   */
+  committedAtMs?: number;
 }
 
 /** Everything one fault's phase measured (committed events of the phase are the subject). */
@@ -122,6 +127,12 @@ export function summarizeLogs(lines: readonly { at: number; text: string }[], ma
 
 const seconds = (ms: number | undefined) => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`);
 
+function committedAt(p: Pause): string {
+  if (p.committedAtMs === undefined) return '';
+  const s = (Math.abs(p.committedAtMs) / 1000).toFixed(1);
+  return p.committedAtMs < 0 ? `, committed ${s} s before the fault` : `, committed ${s} s after it`;
+}
+
 /** The worst of a phase's pauses, with whose it is: `12.3 s notifications`. */
 export function longestPause(r: PhaseResult): string {
   const worst = Object.entries(r.pauses)
@@ -178,7 +189,7 @@ export function details(r: PhaseResult, recoveryLimitMs = 60_000): string {
     `  events ${r.events} committed, ${r.failedTx} transactions failed; down ${seconds(r.downMs)}; caught up ${seconds(r.drainMs)} after the load paused`,
     `  recovery per sink (from the restore): ${sinks}`,
     `  longest pause commit → effect: ${Object.entries(r.pauses)
-      .map(([k, p]) => `${k} ${seconds(p.ms)} (${p.how})`)
+      .map(([k, p]) => `${k} ${seconds(p.ms)} (${p.how}${committedAt(p)})`)
       .join(', ')}; group protocol: ${Object.entries(r.protocols)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
