@@ -72,12 +72,15 @@ export function classicMembership(
     if (state !== 'closing' && state !== 'closed') void rejoin();
   });
 
+  // Read through a function: the closures above change `state` while start() waits.
+  const closing = () => state === 'closing' || state === 'closed';
+
   let rejoining = false;
   async function rejoin(attempt = 1): Promise<void> {
     if (rejoining) return;
     rejoining = true;
     try {
-      for (let a = attempt; state !== 'closing' && state !== 'closed'; a++) {
+      for (let a = attempt; !closing(); a++) {
         try {
           state = 'joining';
           await client.joinGroup({});
@@ -96,7 +99,24 @@ export function classicMembership(
     async start() {
       state = 'joining';
       client.topics.trackAll(...o.topics);
-      await call(`join group ${o.groupId}`, () => client.joinGroup({}));
+      // A join that fails for a reason that passes (the coordinator loading or moving after a
+      // broker restart) is retried by this same client, under the member id the group gave it.
+      // Given up and started again by a new client, the abandoned member id stayed in the group
+      // until its session expired (its LeaveGroup failed too, the coordinator still loading),
+      // and the next rebalance waited 30 s for it (test:cluster, members fault). The owner
+      // bounds the whole start (the runner's startTimeoutMs) and closes the member after it.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.joinGroup({});
+          break;
+        } catch (cause) {
+          const e = kafkaError(`join group ${o.groupId}`, cause);
+          if (!e.retriable || closing()) throw e;
+          joinFailure = e.message;
+          await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** Math.min(attempt, 5))));
+          if (closing()) throw e;
+        }
+      }
       // The join event's assignment goes through the hooks before start resolves.
       await changes;
     },
