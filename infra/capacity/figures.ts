@@ -120,14 +120,16 @@ export const measuredCosts: CapacityCosts = {
       Provenance.extrapolated,
       'provisional: the groups cost 0.12–0.16 here with their handlers; a no-op consumer cost 14–17 µs ' +
         'per event on the earlier machine (bench:consumer); reading, decoding and routing taken as ~40 µs. ' +
-        'Fill from two rows of the sweep at one --rate R: busy = R × intake / 1,000 + deliveries/s × perMDeliveries / 10^6',
+        'Fill from two rows of the sweep at one --rate R (C: core-s per 1M deliveries, d: deliveries/s): ' +
+        'perMDeliveries = (C2·d2 − C1·d1) / (d2 − d1), intakePerKEvents = d1·(C1 − perMDeliveries) / (1,000·R)',
       fanoutSweep,
     ),
     perMDeliveries: fig(
       20,
       Provenance.extrapolated,
       'provisional: one socket write per delivery (a system call traps here, ~1.3 µs, plus the TCP path) ' +
-        "and the connection's resume token encoded into each frame, taken as ~20 µs",
+        "and the connection's resume token encoded into each frame, taken as ~20 µs. Fill: see " +
+        'gateway.intakePerKEvents',
       fanoutSweep,
     ),
     bytesPerConnection: fig(
