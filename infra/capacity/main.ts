@@ -1,7 +1,6 @@
 // npm run capacity: how many of each part a load needs, from the measured costs.
 import { readFileSync } from 'node:fs';
 import { parseCli } from '../../core/cli.ts';
-import { isOutstreamError } from '../../core/errors.ts';
 import { applyCosts, type CapacityCosts, CapacityInputError, figuresOf } from './costs.ts';
 import { measuredCosts } from './figures.ts';
 import { planCapacity } from './model.ts';
@@ -124,7 +123,7 @@ function main(): number {
 try {
   process.exitCode = main();
 } catch (e) {
-  if (!isOutstreamError(e) || !(e instanceof CapacityInputError)) throw e;
+  if (!(e instanceof CapacityInputError)) throw e;
   const lines = e.issues.map((issue, i) => {
     const field = e.fields[i]!;
     return flagOf[field] ? issue.replace(field, flagOf[field]) : issue;
