@@ -90,6 +90,13 @@ export interface PrivateStackOptions {
   shared: OutstreamConfig;
   /** Distance from the shared stack's offset (default 5000). */
   step?: number;
+  /** The port offset itself, instead of one `step` from the shared stack's. */
+  offset?: number;
+  /**
+   * Names the state directory (`outstream-<name>-<offset>-<pid>`, default `faults`): two
+   * private stacks of one process on the same offset, one after the other, need two names.
+   */
+  name?: string;
   /** Keep the state directory after `down` (its logs, for a post-mortem). */
   keep?: boolean;
   /** KRaft nodes: 1 (default) or 3, the cluster profile (`stack:up -- --brokers 3`). */
@@ -102,8 +109,8 @@ export interface PrivateStackOptions {
  * jars (with their stamps) are copied in, sparing Maven runs.
  */
 export function createPrivateStack(o: PrivateStackOptions): PrivateStack {
-  const offset = privateOffset(o.shared.stack.portOffset, o.step ?? 5_000);
-  const dir = path.join(os.tmpdir(), `outstream-faults-${offset}-${process.pid}`);
+  const offset = o.offset ?? privateOffset(o.shared.stack.portOffset, o.step ?? 5_000);
+  const dir = path.join(os.tmpdir(), `outstream-${o.name ?? 'faults'}-${offset}-${process.pid}`);
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !stackVariables.includes(k)),
   ) as NodeJS.ProcessEnv;
