@@ -19,6 +19,7 @@ import type { Handlers } from '../consumers/framework/index.ts';
 import { notificationHandlers } from '../consumers/notifications/group.ts';
 import { createMailer } from '../consumers/notifications/mailer.ts';
 import { parseCli } from '../core/cli.ts';
+import { ErrorCode, isOutstreamError } from '../core/errors.ts';
 import { createKafka } from '../core/kafka/index.ts';
 import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { waitFor } from '../core/wait.ts';
@@ -727,7 +728,8 @@ const sweep = sweepPlan();
 runPasses({ ...passesFlags(values, usage), stopChildren, log: console.log }, pass).then(
   () => process.exit(0),
   (e: unknown) => {
-    console.error(e);
+    // A stack that cannot start says why in its message (ports in use, a component's log).
+    console.error(isOutstreamError(e, ErrorCode.stack) ? e.message : e);
     process.exit(1);
   },
 );

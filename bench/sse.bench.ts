@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { parseCli } from '../core/cli.ts';
+import { ErrorCode, isOutstreamError } from '../core/errors.ts';
 import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { waitFor } from '../core/wait.ts';
 import { type AnyEmitInput, createEmitter, createSchemaIds } from '../producers/index.ts';
@@ -553,6 +554,7 @@ function stopChildren() {
 const sweep = sweepCounts();
 runPasses({ ...passesFlags(values, usage), stopChildren, log: console.log }, pass).catch((e: unknown) => {
   stopChildren();
-  console.error(e);
+  // A stack that cannot start says why in its message (ports in use, a component's log).
+  console.error(isOutstreamError(e, ErrorCode.stack) ? e.message : e);
   process.exitCode = 1;
 });

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type Component, loadConfig, type OutstreamConfig } from '../../core/config.ts';
+import { StackError } from '../../core/errors.ts';
 import { type KafkaNodeCount, writeStackProfile } from '../../core/stack-profile.ts';
 import { waitFor } from '../../core/wait.ts';
 import { setupPlatform } from '../../infra/setup.ts';
@@ -141,8 +142,9 @@ export function createPrivateStack(o: PrivateStackOptions): PrivateStack {
         // component at a time, after some of ours had started: refuse before starting any.
         const busy = await busyPorts(Object.values(config.stack.ports));
         if (busy.length > 0)
-          throw new Error(
-            `ports of the private stack (offset ${offset}) are in use: ${busy.join(', ')}; is another stack running there?`,
+          throw new StackError(
+            'private stack',
+            `ports of offset ${offset} are in use: ${busy.join(', ')}; is another stack running there?`,
           );
         mkdirSync(config.stack.dir, { recursive: true });
         // PostgreSQL runs as the postgres user: it must be able to reach its data directory.
