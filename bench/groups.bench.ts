@@ -37,6 +37,7 @@ import {
   privateStep,
   runPasses,
   stackCpuTargets,
+  stopProcesses,
 } from './profile-stacks.ts';
 import { type FigureLog, figureLog } from './profiles.ts';
 
@@ -52,9 +53,10 @@ const usage = `usage: npm run bench:groups [-- --quick] [--rate 1000] [--seconds
                    which the offered rate is no longer met or commit → reader latency grows
   --profiles single,cluster [--stack-offset N] [--keep]
                    every phase (or the sweep) once per profile, in this order, each on a private
-                   stack the bench starts, sets up (as npm run setup) and stops before the next
-                   starts — not the configured stack, which only lends its jars: one stack up at
-                   a time, both from the same empty state — then every figure side by side:
+                   stack the bench starts, sets up (as npm run setup), warms up (2,000 events
+                   through Debezium and Kafka), lets settle (< 0.5 cores busy) and stops before
+                   the next starts — not the configured stack, which only lends its jars: one
+                   stack up at a time, each from the same state — then every figure side by side:
                    single | cluster | cluster/single, the CPU per component per 1,000 events too
                    (the Kafka row sums the cluster's three JVMs). single: one KRaft node,
                    replication 1; cluster: three nodes, replication 3, min.insync.replicas 2
@@ -133,9 +135,9 @@ const setCpuTarget = (name: string, pid: number | undefined) => {
 // What a pass started, stopped on Ctrl-C or when the pass fails.
 const children = new Set<ChildProcess>();
 const readersRunning = new Set<FloorReader>();
-function stopChildren() {
-  for (const c of children) c.kill('SIGKILL');
+function stopChildren(): Promise<void> {
   for (const r of readersRunning) void r.stop().catch(() => {});
+  return stopProcesses(children);
 }
 
 // CPU the load generators reported (they exit before a phase's table is taken).

@@ -1,9 +1,12 @@
 // Where the passes of bench:groups and bench:sse run. Without `--profiles`: one pass on the
 // configured stack, as always. With it: one pass per profile, each on a private stack of its
 // own (test/faults/private-stack.ts, the fault suite's) that the bench starts, sets up as
-// `npm run setup` does, measures and stops before the next one starts — so no pass shares
-// the cores with another stack's idle JVMs, and both start from the same empty state — then
-// every figure side by side.
+// `npm run setup` does, warms up (bench/warm-up-stack.ts), lets settle, measures and stops
+// before the next one starts — so no pass shares the cores with another stack's idle JVMs,
+// and every pass starts from the same state — then every figure side by side.
+import type { ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type OutstreamConfig } from '../core/config.ts';
 import type { ComponentRunner } from '../infra/stack/components/component.ts';
 import { connect } from '../infra/stack/components/connect.ts';
@@ -11,7 +14,7 @@ import { kafkaNodePids } from '../infra/stack/components/kafka.ts';
 import { postgres } from '../infra/stack/components/postgres.ts';
 import { registry } from '../infra/stack/components/registry.ts';
 import { createPrivateStack, type PrivateStack } from '../test/faults/private-stack.ts';
-import type { CpuTarget } from './cpu.ts';
+import { type CpuTarget, cpuSnapshot } from './cpu.ts';
 import {
   type BenchProfile,
   benchProfiles,
@@ -20,6 +23,7 @@ import {
   parseStackOffset,
   sideBySide,
 } from './profiles.ts';
+import { warmUpStack } from './warm-up-stack.ts';
 
 /** The stack one pass runs on. */
 export interface BenchStack {
@@ -60,8 +64,11 @@ export interface PassesOptions {
   offset: number | undefined;
   /** Keep the private stacks' directories (their logs) afterwards. */
   keep: boolean;
-  /** Stops what a pass started itself (group processes, load, gateway): on Ctrl-C or a failure. */
-  stopChildren: () => void;
+  /**
+   * Stops what a pass started itself (group processes, load, gateway) and resolves once they
+   * exited: on Ctrl-C or a failure, before the stack goes down.
+   */
+  stopChildren: () => Promise<void>;
   log: (line: string) => void;
 }
 
@@ -121,8 +128,10 @@ export async function runPasses(
           ? ` (if this is interrupted too: OUTSTREAM_STACK_DIR=${current.stack.env.OUTSTREAM_STACK_DIR} OUTSTREAM_PORT_OFFSET=${current.stack.config.stack.portOffset} npm run stack:down)`
           : ''),
     );
-    o.stopChildren();
-    (current?.down() ?? Promise.resolve()).finally(() => process.exit(130));
+    o.stopChildren()
+      .catch(() => {})
+      .then(() => current?.down())
+      .finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
@@ -144,19 +153,26 @@ export async function runPasses(
       try {
         const n = benchProfiles[profile];
         o.log(
-          `\n── profile ${profile}: ${n} Kafka node${n === 1 ? '' : 's'}, private stack on offset ${stack.config.stack.portOffset} (${stack.dir})`,
+          `\n── profile ${profile}: ${n} Kafka node${n === 1 ? '' : 's'}, private stack on offset ${stack.config.stack.portOffset} (${stack.dir}); load average ${os.loadavg()[0]!.toFixed(1)}`,
         );
         let t = Date.now();
         await stack.up();
         o.log(`stack up in ${seconds(t)} s`);
         t = Date.now();
         await stack.setup();
-        o.log(`setup (migrations, topics, schemas, connector) in ${seconds(t)} s\n`);
+        o.log(`setup (migrations, topics, schemas, connector) in ${seconds(t)} s`);
+        t = Date.now();
+        await warmUpStack(stack.config);
+        o.log(`warmed up: 2,000 events through Debezium and Kafka in ${seconds(t)} s (not measured)`);
+        const quiet = await settle(stack.config);
+        o.log(
+          `${quiet.settled ? 'settled' : 'still busy'}: the stack used ${quiet.busy.toFixed(2)} cores over the last 5 s, ` +
+            `${seconds(quiet.since)} s after its setup${quiet.settled ? '' : ' (measuring anyway)'}\n`,
+        );
         done.push({ profile, figures: await pass({ profile, config: stack.config, env: stack.env }) });
-      } catch (e) {
-        o.stopChildren();
-        throw e;
       } finally {
+        // Nothing of the pass may outlive its stack: the next stack takes the same ports.
+        await o.stopChildren();
         const t = Date.now();
         await down();
         current = undefined;
@@ -173,6 +189,43 @@ export async function runPasses(
     o.log(`\nside by side: the same phases on each profile's stack, one after the other (${timestamp()})`);
     o.log(sideBySide(done));
   }
+}
+
+/**
+ * Waits until the stack's components together use less than half a core over 5 s, for at most
+ * two minutes: a stack just started is still compiling, electing leaders and creating Connect's
+ * topics, which would be charged to the first phase measured (three JVMs take longer than one).
+ */
+async function settle(config: OutstreamConfig) {
+  const targets = stackCpuTargets(config);
+  const total = () => [...cpuSnapshot(targets).values()].reduce((a, b) => a + b, 0);
+  const since = Date.now();
+  let busy = Number.POSITIVE_INFINITY;
+  while (Date.now() - since < 120_000) {
+    const before = total();
+    await sleep(5_000);
+    busy = (total() - before) / 5;
+    if (busy < 0.5) return { settled: true, busy, since };
+  }
+  return { settled: false, busy, since };
+}
+
+/**
+ * Stops processes a pass started: SIGTERM (their own graceful stop), SIGKILL after `graceMs`;
+ * resolves once every one exited. A process left running would outlive its stack and, the
+ * next stack taking the same ports, talk to that one.
+ */
+export async function stopProcesses(children: Iterable<ChildProcess>, graceMs = 10_000): Promise<void> {
+  await Promise.all(
+    [...children].map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const late = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(late);
+    }),
+  );
 }
 
 const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);

@@ -27,7 +27,14 @@ import { type AnyEmitInput, createEmitter, createSchemaIds } from '../producers/
 import { mintToken } from '../realtime/server/auth.ts';
 import { samples } from '../schemas/index.ts';
 import { cpuSnapshot } from './cpu.ts';
-import { type BenchStack, passesCliOptions, passesFlags, privateStep, runPasses } from './profile-stacks.ts';
+import {
+  type BenchStack,
+  passesCliOptions,
+  passesFlags,
+  privateStep,
+  runPasses,
+  stopProcesses,
+} from './profile-stacks.ts';
 import { type FigureLog, figureLog } from './profiles.ts';
 import type { LoadCommand, LoadReply } from './sse-load.ts';
 
@@ -39,9 +46,10 @@ const usage = `usage: npm run bench:sse [-- --quick] [--connections 15000] [--su
                   the gateway's CPU per million deliveries and the node's ceiling on this machine
   --profiles single,cluster [--stack-offset N] [--keep]
                   the run (or the sweep) once per profile, in this order, each on a private stack
-                  the bench starts, sets up (as npm run setup) and stops before the next starts —
-                  not the configured stack, which only lends its jars: one stack up at a time,
-                  both from the same empty state — then every figure side by side: single |
+                  the bench starts, sets up (as npm run setup), warms up (2,000 events through
+                  Debezium and Kafka), lets settle (< 0.5 cores busy) and stops before the next
+                  starts — not the configured stack, which only lends its jars: one stack up at a
+                  time, each from the same state — then every figure side by side: single |
                   cluster | cluster/single. single: one KRaft node, replication 1; cluster: three
                   nodes, replication 3, min.insync.replicas 2 (npm run stack:up -- --brokers 3).
                   Ports: the configured stack's shifted ${privateStep} (or ${privateStep} below past 13000), or
@@ -541,19 +549,19 @@ async function pass(on: BenchStack) {
     });
     return figures.figures;
   } finally {
-    stopChildren();
+    await stopChildren();
   }
 }
 
-/** The gateway, the bare servers and the load generators of a pass. */
-function stopChildren() {
-  for (const c of children.splice(0)) c.kill();
+/** The gateway, the bare servers and the load generators of a pass; resolves once they exited. */
+function stopChildren(): Promise<void> {
+  return stopProcesses(children.splice(0));
 }
 
 // Flags are checked before any stack starts.
 const sweep = sweepCounts();
 runPasses({ ...passesFlags(values, usage), stopChildren, log: console.log }, pass).catch((e: unknown) => {
-  stopChildren();
+  void stopChildren();
   // A stack that cannot start says why in its message (ports in use, a component's log).
   console.error(isOutstreamError(e, ErrorCode.stack) ? e.message : e);
   process.exitCode = 1;
