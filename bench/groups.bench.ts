@@ -64,7 +64,7 @@ const usage = `usage: npm run bench:groups [-- --quick] [--rate 1000] [--seconds
                    ${privateStep} (or ${privateStep} below past 13000), or --stack-offset N; a stack whose ports
                    are in use is refused before any of its components starts. Ctrl-C stops the
                    pass's processes and the stack. --keep keeps each stack's directory (logs).
-                   Quick form: --quick --skip-baseline (the relay baselines read no Kafka)`;
+                   Quick form: --quick (both profiles in about 4 min here)`;
 const { values } = parseCli(
   {
     options: {
