@@ -51,24 +51,35 @@ function tree(pid: number): number[] {
 }
 
 /**
- * A component whose CPU is measured: a name and the root pid of its process tree. With
- * `tree`, its live descendants and the children it reaped count too (PostgreSQL's backends);
- * without, only the process itself (a parent of processes measured on their own).
+ * A component whose CPU is measured: a name and the root pids of its process trees (the
+ * three KRaft nodes of a cluster count as one Kafka). With `tree`, their live descendants and
+ * the children they reaped count too (PostgreSQL's backends); without, only the processes
+ * themselves (a parent of processes measured on their own).
  */
 export interface CpuTarget {
   name: string;
-  pid: number | undefined;
+  pids: readonly number[];
   tree?: boolean;
 }
 
 /** CPU seconds so far of each target's process tree. */
 export function cpuSnapshot(targets: readonly CpuTarget[]): Map<string, number> {
-  const seconds = (t: CpuTarget) => {
-    if (t.pid === undefined) return 0;
-    if (!t.tree) return processSeconds(t.pid, false);
-    return tree(t.pid).reduce((sum, p) => sum + processSeconds(p, true), 0);
-  };
+  const seconds = (t: CpuTarget) =>
+    t.pids.reduce(
+      (sum, pid) =>
+        sum +
+        (t.tree ? tree(pid).reduce((s, p) => s + processSeconds(p, true), 0) : processSeconds(pid, false)),
+      0,
+    );
   return new Map(targets.map((t) => [t.name, seconds(t)]));
+}
+
+/** Core-seconds each target spent between two snapshots, in the order of `after`. */
+export function cpuUsed(
+  before: Map<string, number>,
+  after: Map<string, number>,
+): { name: string; used: number }[] {
+  return [...after].map(([name, end]) => ({ name, used: Math.max(0, end - (before.get(name) ?? 0)) }));
 }
 
 /**
@@ -81,10 +92,7 @@ export function cpuTable(
   events: number,
   wallSeconds: number,
 ): string {
-  const rows = [...after].map(([name, end]) => {
-    const used = Math.max(0, end - (before.get(name) ?? 0));
-    return { name, used };
-  });
+  const rows = cpuUsed(before, after);
   const total = rows.reduce((s, r) => s + r.used, 0);
   const line = (name: string, used: number) =>
     `    ${name.padEnd(22)} ${((used / events) * 1000).toFixed(3).padStart(7)} core-s/1k events   ${(used / wallSeconds).toFixed(2).padStart(5)} cores`;

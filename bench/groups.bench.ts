@@ -2,8 +2,10 @@
 // throughput through all three groups together, side by side with the seeds' design as the
 // baseline (a relay polling the outbox every 1 s / 100 ms and calling the same handlers in
 // process). Prints figures; asserts nothing. Needs the stack (`npm start` or `npm run stack:up`
-// + `npm run setup`); each group runs in its own process under a bench group id (as `npm
-// start` runs them), the load in another child process. Usage: npm run bench:groups -- --help
+// + `npm run setup`), or with `--profiles single,cluster` starts a private stack per profile
+// itself (bench/profile-stacks.ts) and prints every figure side by side; each group runs in
+// its own process under a bench group id (as `npm start` runs them), the load in another
+// child process. Usage: npm run bench:groups -- --help
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -17,21 +19,27 @@ import type { Handlers } from '../consumers/framework/index.ts';
 import { notificationHandlers } from '../consumers/notifications/group.ts';
 import { createMailer } from '../consumers/notifications/mailer.ts';
 import { parseCli } from '../core/cli.ts';
-import { loadConfig } from '../core/config.ts';
+import { ErrorCode, isOutstreamError } from '../core/errors.ts';
 import { createKafka } from '../core/kafka/index.ts';
 import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { waitFor } from '../core/wait.ts';
-import { connect as connectRunner } from '../infra/stack/components/connect.ts';
-import { kafka as kafkaRunner } from '../infra/stack/components/kafka.ts';
-import { postgres as postgresRunner } from '../infra/stack/components/postgres.ts';
-import { registry as registryRunner } from '../infra/stack/components/registry.ts';
 import { createEmitter, createSchemaIds } from '../producers/index.ts';
 import type { AnyEvent, EventType } from '../schemas/index.ts';
-import { type CpuTarget, cpuSnapshot, cpuTable } from './cpu.ts';
+import { type CpuTarget, cpuSnapshot, cpuTable, cpuUsed } from './cpu.ts';
 import { type FloorReader, kafkajsReader, kcatReader, portReader } from './floor-readers.ts';
 import type { Commit, LoadPlan } from './groups-load.ts';
 import { startRelay } from './groups-relay.ts';
 import type { Timing } from './groups-runner.ts';
+import {
+  type BenchStack,
+  passesCliOptions,
+  passesFlags,
+  privateStep,
+  runPasses,
+  stackCpuTargets,
+  stopProcesses,
+} from './profile-stacks.ts';
+import { type FigureLog, figureLog } from './profiles.ts';
 
 const usage = `usage: npm run bench:groups [-- --quick] [--rate 1000] [--seconds 20] [--burst 30000]
     [--groups notifications,cache-invalidation,analytics] [--skip-baseline]
@@ -42,7 +50,21 @@ const usage = `usage: npm run bench:groups [-- --quick] [--rate 1000] [--seconds
                    only the capture floor, at each rate in turn (--batch events per transaction,
                    default 10), read by the port alone: commit → Kafka record timestamp and →
                    arrival, CPU per component; the ceiling of the Debezium task is the rate at
-                   which the offered rate is no longer met or commit → reader latency grows`;
+                   which the offered rate is no longer met or commit → reader latency grows
+  --profiles single,cluster [--stack-offset N] [--keep]
+                   every phase (or the sweep) once per profile, in this order, each on a private
+                   stack the bench starts, sets up (as npm run setup), warms up (2,000 events
+                   through Debezium and Kafka), lets settle (< 0.5 cores busy) and stops before
+                   the next starts — not the configured stack, which only lends its jars: one
+                   stack up at a time, each from the same state — then every figure side by side:
+                   single | cluster | cluster/single, the CPU per component per 1,000 events too
+                   (the Kafka row sums the cluster's three JVMs). single: one KRaft node,
+                   replication 1; cluster: three nodes, replication 3, min.insync.replicas 2
+                   (npm run stack:up -- --brokers 3). Ports: the configured stack's shifted
+                   ${privateStep} (or ${privateStep} below past 13000), or --stack-offset N; a stack whose ports
+                   are in use is refused before any of its components starts. Ctrl-C stops the
+                   pass's processes and the stack. --keep keeps each stack's directory (logs).
+                   Quick form: --quick (both profiles in about 4 min here)`;
 const { values } = parseCli(
   {
     options: {
@@ -54,6 +76,7 @@ const { values } = parseCli(
       'skip-baseline': { type: 'boolean', default: false },
       'capture-sweep': { type: 'string' },
       batch: { type: 'string' },
+      ...passesCliOptions,
     },
   },
   usage,
@@ -62,7 +85,6 @@ const quick = values.quick;
 const rate = Number(values.rate ?? 1000);
 const seconds = Number(values.seconds ?? (quick ? 3 : 20));
 const burst = Number(values.burst ?? (quick ? 3000 : 30_000));
-const config = loadConfig(process.env);
 const run = `bench-${randomUUID().slice(0, 8)}`;
 const actor = `bench:${run}`;
 const hotels = Array.from({ length: 10 }, (_, i) => `${run}-h${i}`);
@@ -99,28 +121,33 @@ const record = (group: GroupName, e: AnyEvent, start: number, end: number) => {
   if (e.actor === actor) effects[group].set(e.id, { recordTs: e.kafka.timestamp, start, end });
 };
 
+// The stack of the pass running now (one per profile with --profiles), and what it measured.
+let stack: BenchStack;
+let figures: FigureLog;
 // Processes whose CPU each phase reports: the stack's, then each group's and the load's.
-const cpuTargets: CpuTarget[] = [
-  { name: 'PostgreSQL', pid: postgresRunner.runningPid(config), tree: true },
-  { name: 'Kafka Connect', pid: connectRunner.runningPid(config), tree: true },
-  { name: 'Kafka', pid: kafkaRunner.runningPid(config), tree: true },
-  { name: 'schema registry', pid: registryRunner.runningPid(config), tree: true },
-  { name: 'bench (this process)', pid: process.pid },
-];
+let cpuTargets: CpuTarget[] = [];
 const setCpuTarget = (name: string, pid: number | undefined) => {
+  const target = { name, pids: pid === undefined ? [] : [pid] };
   const at = cpuTargets.findIndex((t) => t.name === name);
-  if (at >= 0) cpuTargets[at] = { name, pid };
-  else cpuTargets.push({ name, pid });
+  if (at >= 0) cpuTargets[at] = target;
+  else cpuTargets.push(target);
 };
+// What a pass started, stopped on Ctrl-C or when the pass fails.
+const children = new Set<ChildProcess>();
+const readersRunning = new Set<FloorReader>();
+function stopChildren(): Promise<void> {
+  for (const r of readersRunning) void r.stop().catch(() => {});
+  return stopProcesses(children);
+}
 
 // CPU the load generators reported (they exit before a phase's table is taken).
 let loadCpuSeconds = 0;
 
 /**
- * Starts measuring the CPU of every target; the returned function prints the table and
- * returns the core-seconds all of them spent per event.
+ * Starts measuring the CPU of every target; the returned function prints the table, records
+ * each row under `section` and returns the core-seconds all of them spent per event.
  */
-function cpuMeter() {
+function cpuMeter(section: string) {
   const before = cpuSnapshot(cpuTargets);
   before.set('load generator', loadCpuSeconds);
   const begun = Date.now();
@@ -128,16 +155,24 @@ function cpuMeter() {
     const after = cpuSnapshot(cpuTargets);
     after.set('load generator', loadCpuSeconds);
     console.log(`  CPU per component (core-seconds per 1,000 events; cores busy over the phase)`);
-    console.log(cpuTable(before, after, Math.max(1, events), (Date.now() - begun) / 1000));
+    const wall = (Date.now() - begun) / 1000;
+    console.log(cpuTable(before, after, Math.max(1, events), wall));
     let used = 0;
-    for (const [name, end] of after) used += Math.max(0, end - (before.get(name) ?? 0));
+    for (const row of cpuUsed(before, after)) {
+      used += row.used;
+      figures.add(section, `CPU ${row.name}`, 'core-s/1k', (row.used / Math.max(1, events)) * 1000);
+    }
+    figures.add(section, 'CPU total', 'core-s/1k', (used / Math.max(1, events)) * 1000);
+    figures.add(section, 'cores busy', 'cores', used / wall);
     return used / Math.max(1, events);
   };
 }
 
 /** Starts a group in its own process (bench/groups-runner.ts); resolves once it joined. */
 async function runner(name: GroupName) {
-  const child = fork(path.join(import.meta.dirname, 'groups-runner.ts'), [name, actor]);
+  const child = fork(path.join(import.meta.dirname, 'groups-runner.ts'), [name, actor], { env: stack.env });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   setCpuTarget(`group ${name}`, child.pid);
   await new Promise<void>((resolve, reject) => {
     child.on('message', (m: { ready?: true; timings?: Timing[] }) => {
@@ -157,9 +192,13 @@ async function runner(name: GroupName) {
 }
 
 function load(plan: Omit<LoadPlan, 'actor' | 'hotels' | 'guestId' | 'run'>) {
-  const child: ChildProcess = fork(path.join(import.meta.dirname, 'groups-load.ts'), [
-    JSON.stringify({ ...plan, actor, hotels, guestId, run }),
-  ]);
+  const child: ChildProcess = fork(
+    path.join(import.meta.dirname, 'groups-load.ts'),
+    [JSON.stringify({ ...plan, actor, hotels, guestId, run })],
+    { env: stack.env },
+  );
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   // Its CPU comes with its `done` message: it exits before a phase's CPU table is taken.
   // The load stands for the services, which run on their own machines in production: it gets
   // the CPU first, so that every design is offered the same rate on this shared 2-core box.
@@ -284,6 +323,17 @@ function printLatency(name: string, l: Record<GroupName, Latency>) {
   }
 }
 
+/** A rate phase's latencies as figures; delivery (record → handler) is where replication waits. */
+function recordLatency(section: string, l: Record<GroupName, Latency>) {
+  for (const g of groupNames) {
+    figures.add(section, `${g} p50`, 'ms', l[g].p50);
+    figures.add(section, `${g} p99`, 'ms', l[g].p99);
+    if (!Number.isNaN(l[g].stages.delivery[1]))
+      figures.add(section, `${g} delivery p99`, 'ms', l[g].stages.delivery[1]);
+    if (l[g].n < l[g].expected) figures.add(section, `${g} not done`, 'count', l[g].expected - l[g].n);
+  }
+}
+
 async function ratePhase(name: string, relayMs?: number) {
   const l = load({
     mode: 'rate',
@@ -293,7 +343,7 @@ async function ratePhase(name: string, relayMs?: number) {
     batch: 1,
     retain: relayMs !== undefined,
   });
-  const meter = cpuMeter();
+  const meter = cpuMeter(name);
   const r = await l.run();
   const complete = await settle(l.ids, quick ? 15_000 : 60_000);
   const result = latencies(l.ids);
@@ -305,6 +355,8 @@ async function ratePhase(name: string, relayMs?: number) {
         : ''),
   );
   printLatency('commit → effect', result);
+  figures.add(name, 'achieved rate', 'events/s', achieved);
+  recordLatency(name, result);
   meter(r.emitted);
   return result;
 }
@@ -319,15 +371,19 @@ async function floorPhase(
   o: { rate: number; batch: number; portOnly: boolean } = { rate, batch: 1, portOnly: false },
 ): Promise<FloorResult> {
   const topics = ['events.booking', 'events.room', 'events.message'];
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'bench-floor' });
+  const brokers = stack.config.kafka.brokers;
+  const kafka = createKafka({ brokers, clientId: 'bench-floor' });
   const tag = `${run}-${o.rate}`;
-  const readers: FloorReader[] = [await portReader(kafka, topics, `bench-floor-port-${tag}`, actor)];
-  if (!o.portOnly)
-    readers.push(await kafkajsReader(config.kafka.brokers, topics, `bench-floor-kafkajs-${tag}`, actor));
-  const kcat = o.portOnly
-    ? undefined
-    : await kcatReader(config.kafka.brokers, topics, `bench-floor-kcat-${tag}`, actor);
-  if (kcat) readers.push(kcat);
+  const section = `capture floor at ${o.rate}/s${o.batch > 1 ? `, up to ${o.batch} per transaction` : ''}`;
+  const readers: FloorReader[] = [];
+  const started = (x: FloorReader) => {
+    readers.push(x);
+    readersRunning.add(x);
+  };
+  started(await portReader(kafka, topics, `bench-floor-port-${tag}`, actor));
+  if (!o.portOnly) started(await kafkajsReader(brokers, topics, `bench-floor-kafkajs-${tag}`, actor));
+  const kcat = o.portOnly ? undefined : await kcatReader(brokers, topics, `bench-floor-kcat-${tag}`, actor);
+  if (kcat) started(kcat);
   const l = load({
     mode: 'rate',
     rate: o.rate,
@@ -336,7 +392,7 @@ async function floorPhase(
     batch: o.batch,
     retain: false,
   });
-  const meter = cpuMeter();
+  const meter = cpuMeter(section);
   const r = await l.run();
   await waitFor(() => readers.every((x) => l.ids.every((id) => x.arrivals.has(id))), {
     timeoutMs: 15_000,
@@ -347,6 +403,7 @@ async function floorPhase(
     `\ncapture floor (no group running): ${r.emitted} events at ${achieved.toFixed(0)}/s of ${o.rate}/s asked, ` +
       `up to ${o.batch} per transaction, bare readers side by side, commit → arrival`,
   );
+  figures.add(section, 'achieved rate', 'events/s', achieved);
   // Commit → the record's timestamp: Debezium's event time, which can precede the client's
   // commit time (taken after COMMIT returned): not a delay, shown for the spread.
   const stamped = readers[0]!.recordTimes!;
@@ -356,6 +413,8 @@ async function floorPhase(
   console.log(
     `    ${'commit → record timestamp'.padEnd(36)} p50 ${ms(pct(capture, 0.5))}  p99 ${ms(pct(capture, 0.99))}  max ${ms(capture.at(-1) ?? Number.NaN)}`,
   );
+  figures.add(section, 'commit → record timestamp p50', 'ms', pct(capture, 0.5));
+  figures.add(section, 'commit → record timestamp p99', 'ms', pct(capture, 0.99));
   const p99 = new Map<string, number>();
   for (const x of readers) {
     const lat = l.ids
@@ -366,6 +425,9 @@ async function floorPhase(
     console.log(
       `    ${x.name.padEnd(36)} p50 ${ms(pct(lat, 0.5))}  p99 ${ms(pct(lat, 0.99))}  max ${ms(lat[lat.length - 1] ?? Number.NaN)}${missing ? `  [${missing} missing]` : ''}`,
     );
+    figures.add(section, `commit → ${x.name} p50`, 'ms', pct(lat, 0.5));
+    figures.add(section, `commit → ${x.name} p99`, 'ms', pct(lat, 0.99));
+    if (missing) figures.add(section, `${x.name} missing`, 'count', missing);
   }
   if (!kcat && !o.portOnly)
     console.log('    (kcat not installed: apt-get install -y kcat adds librdkafka to this comparison)');
@@ -378,7 +440,13 @@ async function floorPhase(
       `at most ~${(cores / perEvent).toFixed(0)} events/s on this machine's ${cores} cores ` +
       `(this phase asks ${o.rate}/s; above the bound, latencies measure queueing)`,
   );
-  await Promise.all(readers.map((x) => x.stop()));
+  figures.add(section, `capacity on ${cores} cores, no group`, 'events/s', cores / perEvent);
+  await Promise.all(
+    readers.map(async (x) => {
+      await x.stop();
+      readersRunning.delete(x);
+    }),
+  );
   const port = p99.get(readers[0]!.name) ?? Number.NaN;
   const kcatP99 = kcat ? (p99.get(kcat.name) ?? Number.NaN) : Number.NaN;
   if (kcat) console.log(`    port p99 / kcat p99: ${(port / kcatP99).toFixed(2)} (target ≤ 1.2)`);
@@ -431,6 +499,12 @@ async function captureSweep(rates: number[], batch: number): Promise<void> {
       ? `    ceiling on this machine: ~${ceiling.asked} events/s (the highest rate met with commit → reader p99 ≤ ${bound.toFixed(0)} ms)`
       : '    no rate of the sweep was met: start lower',
   );
+  figures.add(
+    `capture sweep, up to ${batch} per transaction`,
+    'ceiling',
+    'events/s',
+    ceiling?.asked ?? Number.NaN,
+  );
 }
 
 /** A short burst nobody measures: connections, caches, JIT and schema lookups warm up first. */
@@ -456,7 +530,7 @@ async function burstPhase(name: string, relayMs?: number) {
     batch: 100,
     retain: relayMs !== undefined,
   });
-  const meter = cpuMeter();
+  const meter = cpuMeter(name);
   const r = await l.run();
   const complete = await settle(l.ids, quick ? 20_000 : 180_000);
   const first = Math.min(...l.ids.map((id) => commits.get(id)!.t));
@@ -465,11 +539,14 @@ async function burstPhase(name: string, relayMs?: number) {
       l.ids.flatMap((id) => (effects[g].get(id) ? [effects[g].get(id)!.end] : [])),
     ),
   );
+  const eps = r.emitted / ((last - first) / 1000);
+  figures.add(name, `all three groups done${complete ? '' : ' (INCOMPLETE)'}`, 'events/s', eps);
   const perGroup = groupNames.map((g) => {
     const ends = l.ids.flatMap((id) => (effects[g].get(id) ? [effects[g].get(id)!.end] : []));
-    return `${g} ${(ends.length / ((Math.max(...ends) - first) / 1000)).toFixed(0)}/s`;
+    const perS = ends.length / ((Math.max(...ends) - first) / 1000);
+    figures.add(name, `${g} effects`, 'events/s', perS);
+    return `${g} ${perS.toFixed(0)}/s`;
   });
-  const eps = r.emitted / ((last - first) / 1000);
   console.log(
     `\n${name}: ${r.emitted} events emitted at ${(r.emitted / (r.elapsedMs / 1000)).toFixed(0)}/s; all three groups done at ${eps.toFixed(0)} events/s${complete ? '' : ' (INCOMPLETE: deadline passed)'}`,
   );
@@ -494,9 +571,16 @@ function sweepPlan(): { rates: number[]; batch: number } | undefined {
   return { rates: [...rates].sort((a, b) => a - b), batch };
 }
 
-async function main() {
-  const sweep = sweepPlan();
-  if (sweep) return captureSweep(sweep.rates, sweep.batch);
+/** Every phase (or the sweep) on one stack; returns what it measured. */
+async function pass(on: BenchStack) {
+  stack = on;
+  figures = figureLog();
+  cpuTargets = [...stackCpuTargets(on.config), { name: 'bench (this process)', pids: [process.pid] }];
+  if (sweep) {
+    await captureSweep(sweep.rates, sweep.batch);
+    return figures.figures;
+  }
+  const config = on.config;
   const pool = new pg.Pool({ connectionString: config.database.url, max: 10 });
   // Bench data: a staff member per hotel (for booking.created), a guest who opted out of email.
   for (const [i, h] of hotels.entries()) {
@@ -638,12 +722,16 @@ async function main() {
     (outstream['cache-invalidation']?.p99 ?? Number.NaN);
   console.log('(p99 ratio: cache-invalidation, baseline relay polling every 100 ms / Outstream)');
   console.log(`p99 ratio: ${ratio.toFixed(2)}`);
+  return figures.figures;
 }
 
-main().then(
+// Flags are checked before any stack starts.
+const sweep = sweepPlan();
+runPasses({ ...passesFlags(values, usage), stopChildren, log: console.log }, pass).then(
   () => process.exit(0),
   (e: unknown) => {
-    console.error(e);
+    // A stack that cannot start says why in its message (ports in use, a component's log).
+    console.error(isOutstreamError(e, ErrorCode.stack) ? e.message : e);
     process.exit(1);
   },
 );

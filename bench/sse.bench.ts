@@ -9,7 +9,9 @@
 // Servers and load generators are separate processes (each has its own 20,000 open-files
 // limit): the generator side is split across processes so none holds more than 7,500 sockets.
 // Usage: npm run bench:sse [-- --quick] [--connections 15000] [--subscribers 1000] [--rate 1000]
-//   [--seconds 20]. Needs the stack (npm start). Prints figures; asserts nothing. 127.0.0.1 only.
+//   [--seconds 20]. Needs the stack (npm start), or with `--profiles single,cluster` starts a
+//   private stack per profile itself (bench/profile-stacks.ts) and prints every figure side by
+//   side. Prints figures; asserts nothing. 127.0.0.1 only.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -18,13 +20,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { parseCli } from '../core/cli.ts';
-import { loadConfig } from '../core/config.ts';
+import { ErrorCode, isOutstreamError } from '../core/errors.ts';
 import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { waitFor } from '../core/wait.ts';
 import { type AnyEmitInput, createEmitter, createSchemaIds } from '../producers/index.ts';
 import { mintToken } from '../realtime/server/auth.ts';
 import { samples } from '../schemas/index.ts';
 import { cpuSnapshot } from './cpu.ts';
+import {
+  type BenchStack,
+  passesCliOptions,
+  passesFlags,
+  privateStep,
+  runPasses,
+  stopProcesses,
+} from './profile-stacks.ts';
+import { type FigureLog, figureLog } from './profiles.ts';
 import type { LoadCommand, LoadReply } from './sse-load.ts';
 
 const usage = `usage: npm run bench:sse [-- --quick] [--connections 15000] [--subscribers 1000] [--rate 1000]
@@ -32,7 +43,20 @@ const usage = `usage: npm run bench:sse [-- --quick] [--connections 15000] [--su
   --fanout-sweep  only the fan-out of one gateway node: for each subscriber count in turn,
                   --rate events/s spread over --channels hotel channels (each event reaches
                   subscribers / channels streams); prints deliveries/s, commit → client p50/p99,
-                  the gateway's CPU per million deliveries and the node's ceiling on this machine`;
+                  the gateway's CPU per million deliveries and the node's ceiling on this machine
+  --profiles single,cluster [--stack-offset N] [--keep]
+                  the run (or the sweep) once per profile, in this order, each on a private stack
+                  the bench starts, sets up (as npm run setup), warms up (2,000 events through
+                  Debezium and Kafka), lets settle (< 0.5 cores busy) and stops before the next
+                  starts — not the configured stack, which only lends its jars: one stack up at a
+                  time, each from the same state — then every figure side by side: single |
+                  cluster | cluster/single. single: one KRaft node, replication 1; cluster: three
+                  nodes, replication 3, min.insync.replicas 2 (npm run stack:up -- --brokers 3).
+                  Ports: the configured stack's shifted ${privateStep} (or ${privateStep} below past 13000), or
+                  --stack-offset N; a stack whose ports are in use is refused before any of its
+                  components starts. Ctrl-C stops the pass's processes and the stack. --keep
+                  keeps each stack's directory (logs). Quick form: --quick (both profiles in about
+                  4 min here)`;
 const { values } = parseCli(
   {
     options: {
@@ -43,6 +67,7 @@ const { values } = parseCli(
       seconds: { type: 'string' },
       'fanout-sweep': { type: 'string' },
       channels: { type: 'string' },
+      ...passesCliOptions,
     },
   },
   usage,
@@ -54,7 +79,9 @@ const rate = Number(values.rate ?? (quick ? 200 : 1_000));
 const seconds = Number(values.seconds ?? (quick ? 6 : 20));
 const heartbeatMs = 5_000;
 const perGenerator = 7_500;
-const config = loadConfig(process.env);
+// The stack of the pass running now (one per profile with --profiles), and what it measured.
+let stack: BenchStack;
+let figures: FigureLog;
 const secret = 'bench-secret-not-for-production';
 const children: ChildProcess[] = [];
 const run = randomUUID().slice(0, 6);
@@ -65,7 +92,7 @@ const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 function node(script: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, [script, ...args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...env },
+    env: { ...stack.env, ...env },
   });
   children.push(child);
   return child;
@@ -179,6 +206,13 @@ async function memory(token: string, gateway: { port: number; pid: number }) {
     await sleep(heartbeatMs + 1_000); // at least one heartbeat round to every stream
     const after = rss(server.pid);
     rows.push({ name, held, perConn: (after - before) / held });
+    figures.add(`${connections} connections held`, `${name} streams held`, 'count', held);
+    figures.add(
+      `${connections} connections held`,
+      `${name} RSS per connection`,
+      'KB',
+      (after - before) / held / 1024,
+    );
     console.log(
       `${name.padEnd(20)} held ${held}/${connections} streams (opened in ${openSeconds.toFixed(1)} s), ` +
         `RSS ${kb(before)} → ${kb(after)}: ${kb((after - before) / held)} per connection`,
@@ -219,7 +253,7 @@ async function latency(
   gateway: { port: number },
   { subscribers, hotels, rate, seconds, compare }: LatencyPlan,
 ): Promise<LatencyResult> {
-  const redisUrl = config.redis.url;
+  const redisUrl = stack.config.redis.url;
   const bare = compare ? await startBare(redisUrl) : undefined;
   // At most `perGenerator` sockets per generator process (the open-files limit).
   const outGens = generators(Math.ceil(subscribers / perGenerator));
@@ -244,10 +278,10 @@ async function latency(
       (compare ? `, storm at ${seconds / 2} s` : ''),
   );
 
-  const pool = new pg.Pool({ connectionString: config.database.url, max: 8 });
+  const pool = new pg.Pool({ connectionString: stack.config.database.url, max: 8 });
   const redis = compare ? new Redis(redisUrl) : undefined;
   const emitter = createEmitter({
-    schemaIds: createSchemaIds(createSchemaRegistry({ url: config.registry.url })),
+    schemaIds: createSchemaIds(createSchemaRegistry({ url: stack.config.registry.url })),
   });
   const events = new Map<string, { hotel: string; committedAt: number }>();
   // A tick every 10 ms emits what fell due since the last: `rate` per second, also below 100.
@@ -389,10 +423,17 @@ async function latency(
   const result = { ...o!, subscribed: okOut, emitted: events.size, elapsedSeconds: elapsed };
   if (!r) return result;
   console.log('\ncommit → client (steady state, before the storm), and deliveries over the whole run:');
+  const section = `${rate} events/s to ${subscribers} subscribers, storm at ${seconds / 2} s`;
+  figures.add(section, 'emitted', 'events/s', events.size / elapsed);
   for (const [name, x] of [
     ['outstream (Kafka)', o!],
     ['redis pub/sub SSE', r],
   ] as const) {
+    figures.add(section, `${name} commit → client p50`, 'ms', x.p50);
+    figures.add(section, `${name} commit → client p99`, 'ms', x.p99);
+    figures.add(section, `${name} delivered`, 'count', x.delivered);
+    figures.add(section, `${name} lost across the storm`, 'count', x.lost);
+    figures.add(section, `${name} duplicates`, 'count', x.duplicates);
     console.log(
       `${name.padEnd(18)} p50 ${fmt(x.p50)}  p99 ${fmt(x.p99)}  delivered ${x.delivered}  ` +
         `lost across the storm ${x.lost}  duplicates ${x.duplicates}`,
@@ -422,10 +463,10 @@ async function fanoutSweep(token: string, gateway: { port: number; pid: number }
     busy: number;
   }[] = [];
   for (const n of counts) {
-    const before = cpuSnapshot([{ name: 'gateway', pid: gateway.pid }]).get('gateway')!;
+    const before = cpuSnapshot([{ name: 'gateway', pids: [gateway.pid] }]).get('gateway')!;
     const begun = performance.now();
     const r = await latency(token, gateway, { subscribers: n, hotels, rate, seconds, compare: false });
-    const used = cpuSnapshot([{ name: 'gateway', pid: gateway.pid }]).get('gateway')! - before;
+    const used = cpuSnapshot([{ name: 'gateway', pids: [gateway.pid] }]).get('gateway')! - before;
     const wall = (performance.now() - begun) / 1000;
     const deliveriesPerS = r.delivered / r.elapsedSeconds;
     rows.push({
@@ -435,6 +476,15 @@ async function fanoutSweep(token: string, gateway: { port: number; pid: number }
       cpuPerM: (used / Math.max(1, r.delivered)) * 1e6,
       busy: used / wall,
     });
+    const section = `fan-out to ${n} streams, ${rate} events/s over ${hotels} channels`;
+    figures.add(section, 'streams open', 'count', r.subscribed);
+    figures.add(section, 'deliveries', 'deliveries/s', deliveriesPerS);
+    figures.add(section, 'commit → client p50', 'ms', r.p50);
+    figures.add(section, 'commit → client p99', 'ms', r.p99);
+    figures.add(section, 'lost', 'count', r.lost);
+    figures.add(section, 'duplicates', 'count', r.duplicates);
+    figures.add(section, 'gateway CPU per 1M deliveries', 'core-s/1M', rows.at(-1)!.cpuPerM);
+    figures.add(section, 'gateway busy', 'cores', rows.at(-1)!.busy);
     console.log(
       `  ${r.subscribed} streams: ${deliveriesPerS.toFixed(0)} deliveries/s, p50 ${fmt(r.p50)} p99 ${fmt(r.p99)}, ` +
         `lost ${r.lost}, duplicates ${r.duplicates}\n`,
@@ -461,45 +511,59 @@ async function fanoutSweep(token: string, gateway: { port: number; pid: number }
   );
 }
 
-async function main() {
+/** `--fanout-sweep` and `--channels`, validated before any stack starts; undefined without a sweep. */
+function sweepCounts(): number[] | undefined {
+  if (values['fanout-sweep'] === undefined) return undefined;
+  const counts = values['fanout-sweep'].split(',').map((c) => Number(c.trim()));
+  const channels = Number(values.channels ?? 10);
+  if (counts.some((c) => !Number.isInteger(c) || c < 1 || c > connections) || !(channels >= 1)) {
+    console.error(
+      `--fanout-sweep: stream counts in 1…${connections} (--connections); --channels ≥ 1\n${usage}`,
+    );
+    process.exit(2);
+  }
+  return [...counts].sort((a, b) => a - b);
+}
+
+/** The run (or the sweep) on one stack; returns what it measured. */
+async function pass(on: BenchStack) {
+  stack = on;
+  figures = figureLog();
   console.log(
     `sse bench${quick ? ' (quick)' : ''}: ${connections} connections, heartbeat ${heartbeatMs} ms; ` +
       `open-files limit 20,000 per process: ≤ ${perGenerator} sockets per generator process\n`,
   );
-  const token = await mintToken({ secret, subject: 'bench', patterns: ['*'], ttlSeconds: 3_600 });
-  const gateway = await startOutstream();
-  if (values['fanout-sweep'] !== undefined) {
-    const counts = values['fanout-sweep'].split(',').map((c) => Number(c.trim()));
-    const channels = Number(values.channels ?? 10);
-    if (counts.some((c) => !Number.isInteger(c) || c < 1 || c > connections) || !(channels >= 1)) {
-      console.error(
-        `--fanout-sweep: stream counts in 1…${connections} (--connections); --channels ≥ 1\n${usage}`,
-      );
-      process.exitCode = 2;
-      return;
+  try {
+    const token = await mintToken({ secret, subject: 'bench', patterns: ['*'], ttlSeconds: 3_600 });
+    const gateway = await startOutstream();
+    if (sweep) {
+      await fanoutSweep(token, gateway, sweep);
+      return figures.figures;
     }
-    await fanoutSweep(
-      token,
-      gateway,
-      [...counts].sort((a, b) => a - b),
-    );
-    return;
+    await memory(token, gateway);
+    await latency(token, gateway, {
+      subscribers,
+      hotels: Math.max(1, Math.round(subscribers / 10)),
+      rate,
+      seconds,
+      compare: true,
+    });
+    return figures.figures;
+  } finally {
+    await stopChildren();
   }
-  await memory(token, gateway);
-  await latency(token, gateway, {
-    subscribers,
-    hotels: Math.max(1, Math.round(subscribers / 10)),
-    rate,
-    seconds,
-    compare: true,
-  });
 }
 
-main()
-  .catch((e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    for (const c of children) c.kill();
-  });
+/** The gateway, the bare servers and the load generators of a pass; resolves once they exited. */
+function stopChildren(): Promise<void> {
+  return stopProcesses(children.splice(0));
+}
+
+// Flags are checked before any stack starts.
+const sweep = sweepCounts();
+runPasses({ ...passesFlags(values, usage), stopChildren, log: console.log }, pass).catch((e: unknown) => {
+  void stopChildren();
+  // A stack that cannot start says why in its message (ports in use, a component's log).
+  console.error(isOutstreamError(e, ErrorCode.stack) ? e.message : e);
+  process.exitCode = 1;
+});

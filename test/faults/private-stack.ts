@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type Component, loadConfig, type OutstreamConfig } from '../../core/config.ts';
+import { StackError } from '../../core/errors.ts';
 import { type KafkaNodeCount, writeStackProfile } from '../../core/stack-profile.ts';
 import { waitFor } from '../../core/wait.ts';
 import { setupPlatform } from '../../infra/setup.ts';
@@ -90,6 +91,13 @@ export interface PrivateStackOptions {
   shared: OutstreamConfig;
   /** Distance from the shared stack's offset (default 5000). */
   step?: number;
+  /** The port offset itself, instead of one `step` from the shared stack's. */
+  offset?: number;
+  /**
+   * Names the state directory (`outstream-<name>-<offset>-<pid>`, default `faults`): two
+   * private stacks of one process on the same offset, one after the other, need two names.
+   */
+  name?: string;
   /** Keep the state directory after `down` (its logs, for a post-mortem). */
   keep?: boolean;
   /** KRaft nodes: 1 (default) or 3, the cluster profile (`stack:up -- --brokers 3`). */
@@ -102,8 +110,8 @@ export interface PrivateStackOptions {
  * jars (with their stamps) are copied in, sparing Maven runs.
  */
 export function createPrivateStack(o: PrivateStackOptions): PrivateStack {
-  const offset = privateOffset(o.shared.stack.portOffset, o.step ?? 5_000);
-  const dir = path.join(os.tmpdir(), `outstream-faults-${offset}-${process.pid}`);
+  const offset = o.offset ?? privateOffset(o.shared.stack.portOffset, o.step ?? 5_000);
+  const dir = path.join(os.tmpdir(), `outstream-${o.name ?? 'faults'}-${offset}-${process.pid}`);
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !stackVariables.includes(k)),
   ) as NodeJS.ProcessEnv;
@@ -134,8 +142,9 @@ export function createPrivateStack(o: PrivateStackOptions): PrivateStack {
         // component at a time, after some of ours had started: refuse before starting any.
         const busy = await busyPorts(Object.values(config.stack.ports));
         if (busy.length > 0)
-          throw new Error(
-            `ports of the private stack (offset ${offset}) are in use: ${busy.join(', ')}; is another stack running there?`,
+          throw new StackError(
+            'private stack',
+            `ports of offset ${offset} are in use: ${busy.join(', ')}; is another stack running there?`,
           );
         mkdirSync(config.stack.dir, { recursive: true });
         // PostgreSQL runs as the postgres user: it must be able to reach its data directory.
