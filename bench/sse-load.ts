@@ -9,6 +9,7 @@ export type LoadCommand =
   | { cmd: 'open'; port: number; paths: string[]; concurrency: number }
   | { cmd: 'storm'; resume: boolean }
   | { cmd: 'report' }
+  | { cmd: 'count' }
   | { cmd: 'close' };
 
 /** Replies to the orchestrator. */
@@ -16,6 +17,7 @@ export type LoadReply =
   | { reply: 'opened'; ok: number; failed: number }
   | { reply: 'stormed'; reopened: number; failed: number }
   | { reply: 'report'; received: { path: string; ids: string[]; times: number[] }[] }
+  | { reply: 'count'; received: number }
   | { reply: 'closed' };
 
 interface Conn {
@@ -119,6 +121,9 @@ process.on('message', async (m: LoadCommand) => {
       }),
     );
     send({ reply: 'stormed', reopened, failed });
+  } else if (m.cmd === 'count') {
+    // Cheap to ask every 2 s: the full report of 4,000 streams is millions of ids over IPC.
+    send({ reply: 'count', received: conns.reduce((n, c) => n + c.ids.length, 0) });
   } else if (m.cmd === 'report') {
     send({ reply: 'report', received: conns.map((c) => ({ path: c.path, ids: c.ids, times: c.times })) });
   } else if (m.cmd === 'close') {
