@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopeHeaders } from '../connect/outbox-connector.ts';
 import { loadConfig } from '../core/config.ts';
@@ -11,14 +10,8 @@ import { waitFor } from '../core/wait.ts';
 import { type BookingReminderDue, decodePayload, samples, unframe } from '../schemas/index.ts';
 import { type Capture, type CapturedMessage, captureTopics } from '../test/capture.ts';
 import { withTx } from '../test/db.ts';
-import {
-  createDispatcher,
-  createEmitter,
-  createScheduler,
-  createSchemaIds,
-  type Dispatcher,
-  maxEventBytes,
-} from './index.ts';
+import { startTestDispatcher } from '../test/dispatcher.ts';
+import { createEmitter, createScheduler, createSchemaIds, type Dispatcher, maxEventBytes } from './index.ts';
 
 // Scheduled events on the real stack: schedule() in a service transaction, a dispatcher
 // publishing them through the outbox, Debezium, Kafka; read back with the Kafka port's reader.
@@ -55,13 +48,7 @@ async function sentinel(): Promise<void> {
 beforeAll(async () => {
   pool = new pg.Pool({ connectionString: config.database.url, max: 10 });
   capture = await captureTopics(kafka, ['events.booking']);
-  dispatcher = createDispatcher({
-    pool,
-    databaseUrl: config.database.url,
-    logger: pino({ level: 'silent' }),
-  });
-  dispatcher.start();
-  await waitFor(() => dispatcher.status().listening, { timeoutMs: 10_000, what: 'the dispatcher to LISTEN' });
+  dispatcher = await startTestDispatcher(pool, config.database.url);
 });
 afterAll(async () => {
   await dispatcher?.stop();

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cache, createCache } from '../../consumers/cache-invalidation/cache.ts';
 import { cacheInvalidation } from '../../consumers/cache-invalidation/definition.ts';
@@ -12,15 +11,10 @@ import { ErrorCode, isOutstreamError } from '../../core/errors.ts';
 import { createSchemaRegistry } from '../../core/schema-registry.ts';
 import { waitFor } from '../../core/wait.ts';
 import { createSmtpSinkClient, type ReceivedMail } from '../../infra/stack/smtp-sink/client.ts';
-import {
-  createDispatcher,
-  createEmitter,
-  createScheduler,
-  createSchemaIds,
-  type Dispatcher,
-} from '../../producers/index.ts';
+import { createEmitter, createScheduler, createSchemaIds, type Dispatcher } from '../../producers/index.ts';
 import { decodePayload, unframe } from '../../schemas/index.ts';
 import { withTx } from '../../test/db.ts';
+import { startTestDispatcher } from '../../test/dispatcher.ts';
 import { startTestGroup, type TestGroup } from '../../test/groups.ts';
 import type { BookingChangeRefusedError } from './errors.ts';
 import { ensureSchema } from './schema.ts';
@@ -122,13 +116,7 @@ beforeAll(async () => {
   cache = createCache({ redis });
   group = await startTestGroup(notifications);
   cacheGroup = await startTestGroup(cacheInvalidation);
-  dispatcher = createDispatcher({
-    pool,
-    databaseUrl: config.database.url,
-    logger: pino({ level: 'silent' }),
-  });
-  dispatcher.start();
-  await waitFor(() => dispatcher.status().listening, { timeoutMs: 10_000, what: 'the dispatcher to LISTEN' });
+  dispatcher = await startTestDispatcher(pool, config.database.url);
   // booking.created and booking.cancelled also notify the hotel's staff: the group must know them.
   await createHotelService({ pool, emitter, scheduler, cache }).registerUser({
     name: 'Front Desk',
