@@ -74,26 +74,24 @@ export function cpuSnapshot(targets: readonly CpuTarget[]): Map<string, number> 
   return new Map(targets.map((t) => [t.name, seconds(t)]));
 }
 
-/** Core-seconds each target spent between two snapshots, in the order of `after`. */
+/** Core-seconds each target spent between two snapshots (in the order of `after`), and their sum. */
 export function cpuUsed(
   before: Map<string, number>,
   after: Map<string, number>,
-): { name: string; used: number }[] {
-  return [...after].map(([name, end]) => ({ name, used: Math.max(0, end - (before.get(name) ?? 0)) }));
+): { rows: { name: string; used: number }[]; total: number } {
+  const rows = [...after].map(([name, end]) => ({ name, used: Math.max(0, end - (before.get(name) ?? 0)) }));
+  return { rows, total: rows.reduce((s, r) => s + r.used, 0) };
 }
 
 /**
- * The CPU table of a phase: core-seconds each target spent between two snapshots, per 1,000
+ * The CPU table of a phase: core-seconds each target spent ({@link cpuUsed}), per 1,000
  * events, and as a share of the phase's wall time (1.0 = one core busy the whole time).
  */
 export function cpuTable(
-  before: Map<string, number>,
-  after: Map<string, number>,
+  { rows, total }: ReturnType<typeof cpuUsed>,
   events: number,
   wallSeconds: number,
 ): string {
-  const rows = cpuUsed(before, after);
-  const total = rows.reduce((s, r) => s + r.used, 0);
   const line = (name: string, used: number) =>
     `    ${name.padEnd(22)} ${((used / events) * 1000).toFixed(3).padStart(7)} core-s/1k events   ${(used / wallSeconds).toFixed(2).padStart(5)} cores`;
   return [

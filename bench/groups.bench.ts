@@ -156,12 +156,11 @@ function cpuMeter(section: string) {
     after.set('load generator', loadCpuSeconds);
     console.log(`  CPU per component (core-seconds per 1,000 events; cores busy over the phase)`);
     const wall = (Date.now() - begun) / 1000;
-    console.log(cpuTable(before, after, Math.max(1, events), wall));
-    let used = 0;
-    for (const row of cpuUsed(before, after)) {
-      used += row.used;
+    const spent = cpuUsed(before, after);
+    console.log(cpuTable(spent, Math.max(1, events), wall));
+    for (const row of spent.rows)
       figures.add(section, `CPU ${row.name}`, 'core-s/1k', (row.used / Math.max(1, events)) * 1000);
-    }
+    const used = spent.total;
     figures.add(section, 'CPU total', 'core-s/1k', (used / Math.max(1, events)) * 1000);
     figures.add(section, 'cores busy', 'cores', used / wall);
     return used / Math.max(1, events);
