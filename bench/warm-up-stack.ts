@@ -11,6 +11,7 @@ import { createSchemaRegistry } from '../core/schema-registry.ts';
 import { createEmitter, createSchemaIds } from '../producers/index.ts';
 import { samples } from '../schemas/index.ts';
 import { captureTopics } from '../test/capture.ts';
+import { withTx } from '../test/db.ts';
 
 /**
  * Emits `events` booking.created events (10 per transaction, as fast as they commit) and
@@ -38,14 +39,7 @@ export async function warmUpStack(config: OutstreamConfig, events = 2_000): Prom
           payload: { ...samples['booking.created'], bookingId },
         };
       });
-      const tx = await pool.connect();
-      try {
-        await tx.query('BEGIN');
-        await emitMany(tx, batch);
-        await tx.query('COMMIT');
-      } finally {
-        tx.release();
-      }
+      await withTx(pool, (tx) => emitMany(tx, batch));
     }
     await capture.until(
       (messages) => messages.filter((m) => m.headers[envelopeHeaders.actor] === actor).length >= events,
